@@ -1,0 +1,107 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import type { Db } from '../client.ts';
+import { sourceRecords } from '../schema.ts';
+import type { AwraRecord } from '../../domain/records.ts';
+
+/** Stable JSON (sorted keys) so the same record always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function contentHash(record: AwraRecord): string {
+  return createHash('sha256')
+    .update(canonical({ number: record.number, status: record.status, data: record.data }))
+    .digest('hex');
+}
+
+export type StoreOutcome = 'stored' | 'duplicate' | 'conflict';
+
+/**
+ * Stores one record version. Re-sending identical content is a no-op ('duplicate'); the same version with other
+ * content is refused ('conflict') so evidence is never silently overwritten.
+ */
+export async function storeRecordVersion(db: Db, record: AwraRecord, receivedBy: string): Promise<StoreOutcome> {
+  const hash = contentHash(record);
+  const inserted = await db
+    .insert(sourceRecords)
+    .values({
+      tenantId: record.tenantId,
+      recordType: record.recordType,
+      sourceId: record.sourceId,
+      version: record.version,
+      number: record.number,
+      status: record.status,
+      data: record.data as Record<string, unknown>,
+      contentHash: hash,
+      receivedBy,
+    })
+    .onConflictDoNothing()
+    .returning({ version: sourceRecords.version });
+  if (inserted.length > 0) return 'stored';
+  const [existing] = await db
+    .select({ contentHash: sourceRecords.contentHash })
+    .from(sourceRecords)
+    .where(
+      and(
+        eq(sourceRecords.tenantId, record.tenantId),
+        eq(sourceRecords.recordType, record.recordType),
+        eq(sourceRecords.sourceId, record.sourceId),
+        eq(sourceRecords.version, record.version),
+      ),
+    );
+  return existing?.contentHash === hash ? 'duplicate' : 'conflict';
+}
+
+export interface RecordKey {
+  tenantId: string;
+  recordType: string;
+  sourceId: string;
+}
+
+export async function getRecordVersion(db: Db, key: RecordKey & { version: number }): Promise<AwraRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(sourceRecords)
+    .where(
+      and(
+        eq(sourceRecords.tenantId, key.tenantId),
+        eq(sourceRecords.recordType, key.recordType),
+        eq(sourceRecords.sourceId, key.sourceId),
+        eq(sourceRecords.version, key.version),
+      ),
+    );
+  if (!row) return undefined;
+  return {
+    tenantId: row.tenantId,
+    recordType: row.recordType,
+    sourceId: row.sourceId,
+    version: row.version,
+    number: row.number,
+    status: row.status,
+    data: row.data,
+  } as AwraRecord;
+}
+
+export async function latestRecordVersion(db: Db, key: RecordKey): Promise<number | undefined> {
+  const [row] = await db
+    .select({ version: sourceRecords.version })
+    .from(sourceRecords)
+    .where(
+      and(
+        eq(sourceRecords.tenantId, key.tenantId),
+        eq(sourceRecords.recordType, key.recordType),
+        eq(sourceRecords.sourceId, key.sourceId),
+      ),
+    )
+    .orderBy(desc(sourceRecords.version))
+    .limit(1);
+  return row?.version;
+}

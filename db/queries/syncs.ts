@@ -1,0 +1,100 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { syncAttempts, syncEvents, syncs, type SyncRow } from '../schema.ts';
+import type { AttemptEvidence, ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
+
+export type { ProjectionFacts };
+
+/**
+ * Writes the workflow's newest state. Idempotent: a retried or late write with an older `seq` changes nothing, and
+ * events are keyed by (workflow, seq).
+ */
+export async function projectSync(db: Db, status: SyncStatus, events: SyncEvent[], facts: ProjectionFacts = {}): Promise<void> {
+  const values = {
+    workflowId: status.workflowId,
+    tenantId: status.tenantId,
+    recordType: status.recordType,
+    sourceId: status.sourceId,
+    number: status.number,
+    version: status.version,
+    state: status.state,
+    failureClass: status.failureClass,
+    owner: status.owner,
+    actionNeeded: status.actionNeeded,
+    retryCount: status.retryCount,
+    readiness: status.readiness,
+    mappings: status.mappings,
+    duplicateCandidates: status.duplicateCandidates,
+    externalRef: status.externalRef,
+    assignee: status.assignee,
+    escalatedTo: status.escalatedTo,
+    blockedSince: status.blockedSince ? new Date(status.blockedSince) : null,
+    slaDueAt: status.slaDueAt ? new Date(status.slaDueAt) : null,
+    currency: facts.currency ?? null,
+    amountMinor: facts.amountMinor ?? null,
+    txnDate: facts.txnDate ?? null,
+    seq: status.seq,
+    updatedAt: new Date(),
+  };
+  await db.transaction(async (tx) => {
+    const { workflowId: _id, ...update } = values;
+    await tx
+      .insert(syncs)
+      .values(values)
+      .onConflictDoUpdate({ target: syncs.workflowId, set: update, setWhere: sql`${syncs.seq} < excluded.seq` });
+    if (events.length > 0) {
+      await tx
+        .insert(syncEvents)
+        .values(
+          events.map((e) => ({
+            workflowId: status.workflowId,
+            tenantId: status.tenantId,
+            seq: e.seq,
+            at: new Date(e.at),
+            kind: e.kind,
+            message: e.message,
+            actor: e.actor,
+            data: e.data ?? null,
+          })),
+        )
+        .onConflictDoNothing();
+    }
+  });
+}
+
+export async function recordAttempt(db: Db, workflowId: string, tenantId: string, a: AttemptEvidence): Promise<void> {
+  await db
+    .insert(syncAttempts)
+    .values({
+      workflowId,
+      tenantId,
+      attemptNo: a.attemptNo,
+      requestId: a.requestId,
+      startedAt: new Date(a.startedAt),
+      finishedAt: new Date(a.finishedAt),
+      httpStatus: a.httpStatus,
+      class: a.class,
+      code: a.code ?? null,
+      message: a.message ?? null,
+      detail: a.detail ?? null,
+      element: a.element ?? null,
+      intuitTid: a.intuitTid ?? null,
+    })
+    .onConflictDoNothing();
+}
+
+export async function getSync(db: Db, tenantScope: string | null, workflowId: string): Promise<SyncRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncs)
+    .where(tenantScope ? and(eq(syncs.workflowId, workflowId), eq(syncs.tenantId, tenantScope)) : eq(syncs.workflowId, workflowId));
+  return row;
+}
+
+export async function getSyncChain(db: Db, workflowId: string) {
+  const [events, attempts] = await Promise.all([
+    db.select().from(syncEvents).where(eq(syncEvents.workflowId, workflowId)).orderBy(asc(syncEvents.seq)),
+    db.select().from(syncAttempts).where(eq(syncAttempts.workflowId, workflowId)).orderBy(asc(syncAttempts.attemptNo)),
+  ]);
+  return { events, attempts };
+}

@@ -1,0 +1,170 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type {
+  AttemptEvidence,
+  DuplicateCandidate,
+  ExternalRef,
+  MappingCheck,
+  ReadinessCheck,
+} from '../domain/sync.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A company in AWRA whose finance records sync to one QuickBooks realm. */
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  homeCurrency: text('home_currency').notNull(),
+  /** Seconds a blocked record may wait before it escalates by itself. */
+  slaSeconds: integer('sla_seconds').notNull().default(86_400),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** API keys for AWRA and scripts; only a SHA-256 hash of the key is stored. */
+export const apiKeys = pgTable('api_keys', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  name: text('name').notNull(),
+  keyHash: text('key_hash').notNull().unique(),
+  role: text('role', { enum: ['admin', 'finance', 'awra'] }).notNull(),
+  /** Null: every tenant (an admin key); otherwise the key may only act for this tenant. */
+  tenantId: text('tenant_id').references(() => tenants.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+});
+
+/** Every version of every record AWRA submitted, exactly as received. */
+export const sourceRecords = pgTable(
+  'source_records',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    recordType: text('record_type').notNull(),
+    sourceId: text('source_id').notNull(),
+    version: integer('version').notNull(),
+    number: text('number').notNull(),
+    status: text('status').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /** sha256 of the canonical JSON; re-submitting the same version with other content is refused. */
+    contentHash: text('content_hash').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    receivedBy: text('received_by').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.recordType, t.sourceId, t.version] }),
+    index('source_records_number_idx').on(t.tenantId, t.number),
+  ],
+);
+
+/** The sync projection: one row per record's workflow, the newest state the workflow reported. */
+export const syncs = pgTable(
+  'syncs',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    recordType: text('record_type').notNull(),
+    sourceId: text('source_id').notNull(),
+    number: text('number').notNull(),
+    version: integer('version').notNull(),
+    state: text('state').notNull(),
+    failureClass: text('failure_class'),
+    owner: text('owner'),
+    actionNeeded: text('action_needed'),
+    retryCount: integer('retry_count').notNull().default(0),
+    readiness: jsonb('readiness').$type<ReadinessCheck[]>().notNull().default(sql`'[]'::jsonb`),
+    mappings: jsonb('mappings').$type<MappingCheck[]>().notNull().default(sql`'[]'::jsonb`),
+    duplicateCandidates: jsonb('duplicate_candidates').$type<DuplicateCandidate[]>().notNull().default(sql`'[]'::jsonb`),
+    externalRef: jsonb('external_ref').$type<ExternalRef | null>(),
+    assignee: text('assignee'),
+    escalatedTo: text('escalated_to'),
+    currency: text('currency'),
+    amountMinor: bigint('amount_minor', { mode: 'number' }),
+    txnDate: text('txn_date'),
+    blockedSince: ts('blocked_since'),
+    slaDueAt: ts('sla_due_at'),
+    /** The workflow's change counter; an upsert only wins when it is newer. */
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('syncs_tenant_state_idx').on(t.tenantId, t.state, t.failureClass),
+    index('syncs_tenant_number_idx').on(t.tenantId, t.number),
+    uniqueIndex('syncs_record_idx').on(t.tenantId, t.recordType, t.sourceId),
+  ],
+);
+
+/** Every push attempt and what QuickBooks answered: the audit evidence of a sync. */
+export const syncAttempts = pgTable(
+  'sync_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    attemptNo: integer('attempt_no').notNull(),
+    requestId: text('request_id').notNull(),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at').notNull(),
+    httpStatus: integer('http_status').notNull(),
+    class: text('class').notNull(),
+    code: text('code'),
+    message: text('message'),
+    detail: text('detail'),
+    element: text('element'),
+    intuitTid: text('intuit_tid'),
+  },
+  (t) => [uniqueIndex('sync_attempts_wf_attempt_idx').on(t.workflowId, t.attemptNo), index('sync_attempts_tenant_idx').on(t.tenantId, t.startedAt)],
+);
+export type AttemptRow = typeof syncAttempts.$inferSelect;
+export type AttemptInsert = Omit<AttemptEvidence, 'startedAt' | 'finishedAt'>;
+
+/** The timeline of a sync: what the workflow did and who did what, in order. */
+export const syncEvents = pgTable(
+  'sync_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    at: ts('at').notNull(),
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    actor: text('actor').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('sync_events_wf_seq_idx').on(t.workflowId, t.seq)],
+);
+
+/** Every human action and automatic escalation. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id'),
+    at: ts('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    succeeded: boolean('succeeded').notNull().default(true),
+  },
+  (t) => [index('audit_events_tenant_at_idx').on(t.tenantId, t.at)],
+);
+
+export type Tenant = typeof tenants.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type SourceRecordRow = typeof sourceRecords.$inferSelect;
+export type SyncRow = typeof syncs.$inferSelect;
+export type SyncEventRow = typeof syncEvents.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { PAYMENT_METHODS, RECORD_STATUSES, RECORD_TYPES } from './vocabulary.ts';
+
+/**
+ * The AWRA record format (DESIGN.md §8), as a contract. Intake rejects what does not have this shape (400);
+ * business rules that a clerk can fix (approval, totals, dates) are readiness checks instead, so such a record is
+ * stored and shown as blocked with an explanation rather than refused.
+ */
+
+const MAX_MINOR = 10n ** 15n;
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'is not a real calendar date');
+
+export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code such as KES or USD');
+
+/** Integer minor units (cents, etc.). Bounded so that it never loses precision as a JS number. */
+export const minorUnits = z
+  .number({ error: 'must be a number in minor units (e.g. cents)' })
+  .int('must be a whole number of minor units (e.g. 1050 for 10.50)')
+  .refine((n) => BigInt(Math.abs(n)) < MAX_MINOR, 'is too large');
+
+const quantity = z.number().finite().refine((n) => Math.abs(n) < 1e12, 'is too large');
+
+const idString = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is required`)
+    .max(100, `${what} must be at most 100 characters`)
+    .regex(/^[^\s]+$/, `${what} must not contain spaces`);
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lower-case letters, digits, "-" or "_"');
+
+const vendorData = z.strictObject({
+  displayName: text(100).min(1, 'is required'),
+  currency: currencyCode,
+  active: z.boolean(),
+  email: z.email('must be an e-mail address').max(100).optional(),
+  phone: text(30).optional(),
+  taxNumber: text(30).optional(),
+});
+
+const customerData = z.strictObject({
+  displayName: text(100).min(1, 'is required'),
+  currency: currencyCode,
+  active: z.boolean(),
+  email: z.email('must be an e-mail address').max(100).optional(),
+  phone: text(30).optional(),
+});
+
+const itemData = z.strictObject({
+  sku: text(100).min(1, 'is required'),
+  name: text(100).min(1, 'is required'),
+  kind: z.enum(['inventory', 'service', 'non_inventory']),
+  unitPrice: minorUnits,
+  incomeAccount: idString('incomeAccount'),
+  expenseAccount: idString('expenseAccount'),
+  assetAccount: idString('assetAccount').optional(),
+  qtyOnHand: quantity.optional(),
+  inventoryStartDate: isoDate.optional(),
+  taxCategory: idString('taxCategory').optional(),
+  active: z.boolean().optional(),
+  currency: currencyCode.optional(),
+});
+
+const itemLine = z.strictObject({
+  itemId: idString('itemId'),
+  description: text(4000).optional(),
+  qty: quantity,
+  unitPrice: minorUnits,
+  amount: minorUnits,
+  taxCategory: idString('taxCategory'),
+  category: idString('category').optional(),
+});
+
+const purchaseOrderData = z.strictObject({
+  vendorId: idString('vendorId'),
+  txnDate: isoDate,
+  currency: currencyCode,
+  branch: idString('branch').optional(),
+  total: minorUnits,
+  lines: z.array(itemLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
+});
+
+const billLine = z
+  .strictObject({
+    itemId: idString('itemId').optional(),
+    expenseAccount: idString('expenseAccount').optional(),
+    description: text(4000).optional(),
+    qty: quantity.optional(),
+    unitPrice: minorUnits.optional(),
+    amount: minorUnits,
+    taxCategory: idString('taxCategory'),
+    category: idString('category').optional(),
+  })
+  .refine((l) => Boolean(l.itemId) !== Boolean(l.expenseAccount), {
+    message: 'a bill line needs exactly one of itemId or expenseAccount',
+    path: ['itemId'],
+  });
+
+const billData = z.strictObject({
+  vendorId: idString('vendorId'),
+  txnDate: isoDate,
+  dueDate: isoDate,
+  currency: currencyCode,
+  total: minorUnits,
+  branch: idString('branch').optional(),
+  lines: z.array(billLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
+});
+
+const invoiceData = z.strictObject({
+  customerId: idString('customerId'),
+  txnDate: isoDate,
+  dueDate: isoDate,
+  currency: currencyCode,
+  total: minorUnits,
+  branch: idString('branch').optional(),
+  lines: z.array(itemLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
+});
+
+const paymentData = z.strictObject({
+  customerId: idString('customerId'),
+  txnDate: isoDate,
+  currency: currencyCode,
+  amount: minorUnits,
+  method: z.enum(PAYMENT_METHODS),
+  reference: text(100).optional(),
+  appliedTo: z
+    .array(z.strictObject({ invoiceId: idString('invoiceId'), amount: minorUnits }))
+    .max(100, 'at most 100 applications'),
+});
+
+export const RECORD_DATA_SCHEMAS = {
+  vendor: vendorData,
+  customer: customerData,
+  item: itemData,
+  purchase_order: purchaseOrderData,
+  bill: billData,
+  invoice: invoiceData,
+  payment: paymentData,
+} as const;
+
+export type VendorData = z.infer<typeof vendorData>;
+export type CustomerData = z.infer<typeof customerData>;
+export type ItemData = z.infer<typeof itemData>;
+export type ItemLine = z.infer<typeof itemLine>;
+export type PurchaseOrderData = z.infer<typeof purchaseOrderData>;
+export type BillLine = z.infer<typeof billLine>;
+export type BillData = z.infer<typeof billData>;
+export type InvoiceData = z.infer<typeof invoiceData>;
+export type PaymentData = z.infer<typeof paymentData>;
+
+const envelope = {
+  tenantId: tenantIdSchema,
+  sourceId: idString('sourceId'),
+  number: text(50).min(1, 'is required'),
+  status: z.enum(RECORD_STATUSES),
+  version: z.number().int('must be a whole number').min(1, 'must be 1 or more').max(2_147_483_647),
+};
+
+export const awraRecordSchema = z.discriminatedUnion('recordType', [
+  z.strictObject({ ...envelope, recordType: z.literal('vendor'), data: vendorData }),
+  z.strictObject({ ...envelope, recordType: z.literal('customer'), data: customerData }),
+  z.strictObject({ ...envelope, recordType: z.literal('item'), data: itemData }),
+  z.strictObject({ ...envelope, recordType: z.literal('purchase_order'), data: purchaseOrderData }),
+  z.strictObject({ ...envelope, recordType: z.literal('bill'), data: billData }),
+  z.strictObject({ ...envelope, recordType: z.literal('invoice'), data: invoiceData }),
+  z.strictObject({ ...envelope, recordType: z.literal('payment'), data: paymentData }),
+], { error: (iss) => (iss.code === 'invalid_union' ? `recordType must be one of ${RECORD_TYPES.join(', ')}` : undefined) });
+
+export type AwraRecord = z.infer<typeof awraRecordSchema>;
+export type AwraRecordOf<T extends AwraRecord['recordType']> = Extract<AwraRecord, { recordType: T }>;

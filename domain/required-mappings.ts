@@ -1,0 +1,156 @@
+import type { AwraRecord } from './records.ts';
+import type { MappingKind, PaymentMethod } from './vocabulary.ts';
+
+/**
+ * Which QuickBooks references a record's payload needs before it can be sent (DESIGN.md §3 step 2), keyed the way the
+ * mapping API keys them (DESIGN.md §8). qbo/mappers.ts looks up exactly these keys, so a record that passes this
+ * check cannot fail mapping for a missing reference.
+ */
+
+/** A mapping kind, or `invoice`: a payment can only be applied to an invoice that has itself synced. */
+export type RefKind = MappingKind | 'invoice';
+
+/** One reference a record needs, with a sentence that tells a finance clerk why. */
+export interface RequiredRef {
+  kind: RefKind;
+  /** The AWRA-side key: an account code, tax category, category or branch, payment method, or a source id. */
+  key: string;
+  reason: string;
+}
+
+/** The key under which a resolved reference is stored and looked up, e.g. `tax_code:VAT16`. */
+export function refKey(kind: RefKind, key: string): string {
+  return `${kind}:${key}`;
+}
+
+/** The account a payment method deposits to is an account mapping under this key (DESIGN.md §8). */
+export function clearingAccountKey(method: PaymentMethod): string {
+  return `clearing:${method}`;
+}
+
+/** How people name the payment methods, in sentences and in QuickBooks notes. */
+export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
+  paystack: 'Paystack',
+  mpesa: 'M-Pesa',
+  bank_transfer: 'Bank transfer',
+  cash: 'Cash',
+  card: 'Card',
+};
+
+/** Collects refs in first-seen order; repeated kind+key pairs gather their line numbers into one sentence. */
+class RefCollector {
+  private readonly refs = new Map<string, { kind: RefKind; key: string; lines: number[]; describe: (where: string) => string }>();
+
+  add(kind: RefKind, key: string, describe: (where: string) => string, line?: number): void {
+    const id = refKey(kind, key);
+    const existing = this.refs.get(id);
+    if (existing) {
+      if (line !== undefined && !existing.lines.includes(line)) existing.lines.push(line);
+      return;
+    }
+    this.refs.set(id, { kind, key, lines: line === undefined ? [] : [line], describe });
+  }
+
+  list(): RequiredRef[] {
+    return [...this.refs.values()].map(({ kind, key, lines, describe }) => ({
+      kind,
+      key,
+      reason: describe(linesPhrase(lines)),
+    }));
+  }
+}
+
+/** "on line 2", "on lines 1 and 3", "on lines 1, 2 and 4". */
+function linesPhrase(lines: readonly number[]): string {
+  if (lines.length === 0) return '';
+  if (lines.length === 1) return `on line ${lines[0]}`;
+  return `on lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
+}
+
+interface TxnLine {
+  itemId?: string | undefined;
+  expenseAccount?: string | undefined;
+  taxCategory: string;
+  category?: string | undefined;
+}
+
+function lineRefs(c: RefCollector, lines: readonly TxnLine[], branch: string | undefined): void {
+  lines.forEach((line, i) => {
+    const n = i + 1;
+    if (line.itemId) {
+      const id = line.itemId;
+      c.add('item', id, (w) => `Item ${id} ${w} needs a QuickBooks item (sync or link the item first).`, n);
+    }
+    if (line.expenseAccount) {
+      const code = line.expenseAccount;
+      c.add('account', code, (w) => `Expense account ${code} ${w} needs a QuickBooks account.`, n);
+    }
+    const tax = line.taxCategory;
+    c.add('tax_code', tax, (w) => `Tax category ${tax} ${w} needs a QuickBooks tax code.`, n);
+    const category = line.category ?? branch;
+    if (category) {
+      const what = line.category ? 'Category' : 'Branch';
+      c.add('category', category, (w) => `${what} ${category} ${w} needs a QuickBooks class.`, n);
+    }
+  });
+}
+
+/**
+ * Every QuickBooks reference the record's payload needs, de-duplicated by kind and key, in the order the payload uses
+ * them. Vendors and customers need none: they are the references other records need.
+ */
+export function requiredReferences(record: AwraRecord): RequiredRef[] {
+  const c = new RefCollector();
+  switch (record.recordType) {
+    case 'vendor':
+    case 'customer':
+      break;
+    case 'item': {
+      const d = record.data;
+      const accounts: Array<[string | undefined, string]> = [
+        [d.incomeAccount, 'income account'],
+        [d.expenseAccount, d.kind === 'inventory' ? 'cost of goods sold account' : 'expense account'],
+        [d.assetAccount, 'inventory asset account'],
+      ];
+      for (const [code, label] of accounts) {
+        if (code) c.add('account', code, () => `The item's ${label} ${code} needs a QuickBooks account.`);
+      }
+      const tax = d.taxCategory;
+      if (tax) c.add('tax_code', tax, () => `The item's tax category ${tax} needs a QuickBooks tax code.`);
+      break;
+    }
+    case 'purchase_order':
+    case 'bill': {
+      const d = record.data;
+      const vendor = d.vendorId;
+      c.add('vendor', vendor, () => `Vendor ${vendor} must be synced to QuickBooks (or linked to an existing QuickBooks vendor) first.`);
+      lineRefs(c, d.lines, d.branch);
+      break;
+    }
+    case 'invoice': {
+      const d = record.data;
+      const customer = d.customerId;
+      c.add('customer', customer, () => `Customer ${customer} must be synced to QuickBooks (or linked to an existing QuickBooks customer) first.`);
+      lineRefs(c, d.lines, d.branch);
+      break;
+    }
+    case 'payment': {
+      const d = record.data;
+      const customer = d.customerId;
+      const label = PAYMENT_METHOD_LABELS[d.method];
+      c.add('customer', customer, () => `Customer ${customer} must be synced to QuickBooks (or linked to an existing QuickBooks customer) first.`);
+      c.add('payment_method', d.method, () => `Payment method ${label} needs a QuickBooks payment method.`);
+      c.add(
+        'account',
+        clearingAccountKey(d.method),
+        () => `${label} receipts need a QuickBooks clearing account to deposit to (account ${clearingAccountKey(d.method)}).`,
+      );
+      for (const applied of d.appliedTo) {
+        const invoice = applied.invoiceId;
+        c.add('invoice', invoice, () => `Invoice ${invoice} must be synced to QuickBooks before this payment can be applied to it.`);
+      }
+      break;
+    }
+  }
+  return c.list();
+}

@@ -1,0 +1,121 @@
+import type { FailureClass, Owner, RecordType, SyncState, MappingKind } from './vocabulary.ts';
+
+/** One readiness check, phrased for a finance clerk. */
+export interface ReadinessCheck {
+  id: string;
+  label: string;
+  ok: boolean;
+  message: string;
+}
+
+/** One reference the QuickBooks payload needs and whether it resolves. */
+export interface MappingCheck {
+  kind: MappingKind | 'invoice';
+  key: string;
+  reason: string;
+  ok: boolean;
+  qboId?: string;
+  qboName?: string;
+  problem?: 'missing' | 'stale' | 'not_synced';
+}
+
+/** The QuickBooks entity a record became (or was linked to). */
+export interface ExternalRef {
+  entity: string;
+  qboId: string;
+  syncToken?: string;
+  docNumber?: string;
+  url?: string;
+}
+
+/** What QuickBooks said for one push attempt. */
+export interface AttemptEvidence {
+  attemptNo: number;
+  requestId: string;
+  startedAt: string;
+  finishedAt: string;
+  httpStatus: number;
+  class: FailureClass | 'accepted';
+  code?: string;
+  message?: string;
+  detail?: string;
+  element?: string;
+  intuitTid?: string;
+}
+
+export interface DuplicateCandidate {
+  entity: string;
+  qboId: string;
+  label: string;
+  docNumber?: string;
+  amount?: string;
+  txnDate?: string;
+  source: 'qbo_query' | 'attempt_ledger';
+}
+
+/** Workflow input: a single object so fields can be added without breaking running histories. */
+export interface SyncRecordInput {
+  tenantId: string;
+  recordType: RecordType;
+  sourceId: string;
+  version: number;
+  /** Carried across continue-as-new. */
+  carry?: SyncCarry;
+  /** Seconds a blocked record may wait before it escalates by itself; tests shrink it. */
+  slaSeconds?: number;
+}
+
+export interface SyncCarry {
+  retryCount: number;
+  logicalAttempt: number;
+  seq: number;
+  assignee?: string;
+  escalatedTo?: string;
+}
+
+/** Live state of a record's sync, as the stateQuery returns it and the projection stores it. */
+export interface SyncStatus {
+  workflowId: string;
+  tenantId: string;
+  recordType: RecordType;
+  sourceId: string;
+  number: string;
+  version: number;
+  state: SyncState;
+  failureClass: FailureClass | null;
+  owner: Owner | null;
+  actionNeeded: string | null;
+  retryCount: number;
+  readiness: ReadinessCheck[];
+  mappings: MappingCheck[];
+  duplicateCandidates: DuplicateCandidate[];
+  externalRef: ExternalRef | null;
+  assignee: string | null;
+  escalatedTo: string | null;
+  blockedSince: string | null;
+  slaDueAt: string | null;
+  /** Increases with every change; projection writes keep only the newest. */
+  seq: number;
+}
+
+export interface SyncEvent {
+  seq: number;
+  at: string;
+  kind: string;
+  message: string;
+  actor: string;
+  data?: Record<string, unknown>;
+}
+
+export interface SyncResult {
+  state: SyncState;
+  externalRef: ExternalRef | null;
+  retryCount: number;
+}
+
+/** Facts about the record the projection keeps for queues and close readiness. */
+export interface ProjectionFacts {
+  currency?: string | null;
+  amountMinor?: number | null;
+  txnDate?: string | null;
+}

@@ -1,0 +1,149 @@
+/**
+ * `npm start`: the whole product on one machine with no other set-up — Temporal dev server (+ Web UI), embedded
+ * Postgres, migrations, worker and web console. TEMPORAL_ADDRESS / DATABASE_URL switch the embedded parts off.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createDb } from '../db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
+import { migrateDb } from '../db/migrate.ts';
+import { ensureApiKey, generateApiKey } from '../db/queries/api-keys.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+import { startTemporalDevServer, type DevServer } from './dev-server.ts';
+import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
+
+const config = loadConfig();
+const dataDir = resolve(PROJECT_ROOT, config.DATA_DIR);
+const log = (line: string) => console.log(line);
+
+const children: ChildProcess[] = [];
+let devServer: DevServer | undefined;
+let embeddedPg: EmbeddedPostgres | undefined;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log('Stopping…');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((res) => {
+          if (child.exitCode !== null || child.signalCode !== null) return res();
+          child.once('exit', () => res());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+  await devServer?.stop();
+  await embeddedPg?.close();
+  log('Stopped.');
+  process.exit(code);
+}
+
+function runNode(name: string, file: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, file)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`The ${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping everything.`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+function devApiKey(): string {
+  if (config.DEV_API_KEY) return config.DEV_API_KEY;
+  const file = join(dataDir, 'dev-api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = generateApiKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+      last = await res.text();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`The app did not become healthy at ${url}: ${last}`);
+}
+
+async function main() {
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  mkdirSync(dataDir, { recursive: true });
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUiUrl = config.TEMPORAL_UI_URL;
+  if (!temporalAddress) {
+    const cli = ensureTemporalCli(log);
+    devServer = await startTemporalDevServer({
+      cli,
+      dbFile: join(dataDir, 'temporal.sqlite'),
+      port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
+      uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
+      namespace: config.TEMPORAL_NAMESPACE,
+      log,
+    });
+    temporalAddress = devServer.address;
+    temporalUiUrl = devServer.uiUrl;
+  }
+  const temporal = await connectTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY });
+  if (!config.TEMPORAL_API_KEY) {
+    const added = await ensureSearchAttributes(temporal, SEARCH_ATTRIBUTES.map((k) => k.name));
+    if (added.length) log(`Registered search attributes: ${added.join(', ')}`);
+  }
+  await temporal.connection.close();
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embeddedPg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: Number(process.env.EMBEDDED_PG_PORT ?? 0) });
+    databaseUrl = embeddedPg.url;
+  }
+  const dbh = createDb({ url: databaseUrl, maxConnections: 2 });
+  await migrateDb(dbh.db);
+  const apiKey = devApiKey();
+  await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
+  await dbh.close();
+
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: temporalUiUrl,
+  };
+  runNode('worker', 'worker/main.ts', env);
+  runNode('web app', 'web/main.ts', env);
+
+  const consoleUrl = `http://localhost:${config.PORT}`;
+  await waitForHealth(`http://127.0.0.1:${config.PORT}/healthz`, 120_000);
+  log('');
+  log('QBO Sync Health is running.');
+  log(`  Console:      ${consoleUrl}`);
+  log(`  JSON API:     ${consoleUrl}/api/v1`);
+  log(`  Temporal UI:  ${temporalUiUrl}`);
+  log(`  Dev API key:  ${apiKey}`);
+  log(`  Data folder:  ${dataDir}`);
+  log('Press Ctrl-C to stop.');
+}
+
+main().catch(async (err) => {
+  console.error((err as Error).message);
+  await shutdown(1);
+});

@@ -1,0 +1,432 @@
+import { describe, expect, it } from 'vitest';
+import { awraRecordSchema } from '../../domain/records.ts';
+import type { AwraRecord } from '../../domain/records.ts';
+import { refKey, requiredReferences } from '../../domain/required-mappings.ts';
+import {
+  QBO_DOC_NUMBER_MAX,
+  duplicateLookupQuery,
+  qboDocNumber,
+  qboEntityFor,
+  toQboPayload,
+} from '../../qbo/mappers.ts';
+import type { ResolvedRef } from '../../qbo/mappers.ts';
+import { RECORD_TYPES } from '../../domain/vocabulary.ts';
+
+const envelope = { tenantId: 'acme', status: 'posted', version: 3 } as const;
+
+const record = (r: Record<string, unknown>): AwraRecord => awraRecordSchema.parse({ ...envelope, ...r });
+
+/** Resolves every ref the record needs to a fake QBO id, so tests exercise exactly what the workflow would supply. */
+function refsFor(rec: AwraRecord, extra: Record<string, ResolvedRef> = {}): Map<string, ResolvedRef> {
+  const map = new Map<string, ResolvedRef>();
+  for (const r of requiredReferences(rec)) map.set(refKey(r.kind, r.key), { qboId: `q-${r.kind}-${r.key}` });
+  for (const [k, v] of Object.entries(extra)) map.set(k, v);
+  return map;
+}
+
+const vendor = record({
+  recordType: 'vendor',
+  sourceId: 'ven-7',
+  number: 'V-0007',
+  status: 'approved',
+  data: { displayName: "O'Brien Supplies", currency: 'KES', active: true, email: 'ap@obrien.example', phone: '+254700000000', taxNumber: 'P051234567X' },
+});
+
+const customer = record({
+  recordType: 'customer',
+  sourceId: 'cus-1',
+  number: 'C-0001',
+  status: 'approved',
+  data: { displayName: 'Zed Ltd', currency: 'USD', active: true },
+});
+
+const inventoryItem = record({
+  recordType: 'item',
+  sourceId: 'it-9',
+  number: 'ITEM-9',
+  status: 'approved',
+  data: {
+    sku: 'SKU-123', name: 'Widget', kind: 'inventory', unitPrice: 1999, incomeAccount: '4000', expenseAccount: '5100',
+    assetAccount: '1300', qtyOnHand: 12, inventoryStartDate: '2026-01-01', taxCategory: 'VAT16', currency: 'KES',
+  },
+});
+
+const purchaseOrder = record({
+  recordType: 'purchase_order',
+  sourceId: 'po-42',
+  number: 'PO-2026-0042',
+  status: 'approved',
+  data: {
+    vendorId: 'ven-7',
+    txnDate: '2026-03-01',
+    currency: 'KES',
+    branch: 'NBO',
+    total: 5997,
+    lines: [{ itemId: 'it-9', description: 'Widgets', qty: 3, unitPrice: 1999, amount: 5997, taxCategory: 'VAT16' }],
+  },
+});
+
+const bill = record({
+  recordType: 'bill',
+  sourceId: 'bill-1',
+  number: 'BILL-2026-0001',
+  data: {
+    vendorId: 'ven-7',
+    txnDate: '2026-03-01',
+    dueDate: '2026-03-31',
+    currency: 'KES',
+    total: 4998,
+    lines: [
+      { expenseAccount: '6100', description: 'Fuel', amount: 1000, taxCategory: 'EXEMPT', category: 'OPS' },
+      { itemId: 'it-9', qty: 2, unitPrice: 1999, amount: 3998, taxCategory: 'VAT16' },
+    ],
+  },
+});
+
+const invoice = record({
+  recordType: 'invoice',
+  sourceId: 'inv-1',
+  number: 'INV-2026-0001',
+  data: {
+    customerId: 'cus-1',
+    txnDate: '2026-03-01',
+    dueDate: '2026-03-31',
+    currency: 'KES',
+    total: 1999,
+    lines: [{ itemId: 'it-9', qty: 1, unitPrice: 1999, amount: 1999, taxCategory: 'VAT16', category: 'RETAIL' }],
+  },
+});
+
+const payment = record({
+  recordType: 'payment',
+  sourceId: 'pay-1',
+  number: 'RCPT-2026-0001',
+  data: {
+    customerId: 'cus-1',
+    txnDate: '2026-03-05',
+    currency: 'KES',
+    amount: 2500,
+    method: 'mpesa',
+    reference: 'QX12ABC',
+    appliedTo: [{ invoiceId: 'inv-1', amount: 1999 }],
+  },
+});
+
+describe('qboEntityFor', () => {
+  it('names the QuickBooks entity for every record type', () => {
+    expect(RECORD_TYPES.map(qboEntityFor)).toEqual(['Vendor', 'Customer', 'Item', 'PurchaseOrder', 'Bill', 'Invoice', 'Payment']);
+  });
+});
+
+describe('toQboPayload', () => {
+  it('maps a vendor with contact details, tax number, currency and the AWRA trace in Notes', () => {
+    expect(toQboPayload(vendor, refsFor(vendor))).toEqual({
+      entity: 'Vendor',
+      body: {
+        DisplayName: "O'Brien Supplies",
+        Active: true,
+        PrimaryEmailAddr: { Address: 'ap@obrien.example' },
+        PrimaryPhone: { FreeFormNumber: '+254700000000' },
+        TaxIdentifier: 'P051234567X',
+        CurrencyRef: { value: 'KES' },
+        Notes: 'AWRA V-0007 (src ven-7 v3)',
+      },
+    });
+  });
+
+  it('maps a customer and leaves out contact fields AWRA did not send', () => {
+    expect(toQboPayload(customer, refsFor(customer))).toEqual({
+      entity: 'Customer',
+      body: { DisplayName: 'Zed Ltd', Active: true, CurrencyRef: { value: 'USD' }, Notes: 'AWRA C-0001 (src cus-1 v3)' },
+    });
+  });
+
+  it('maps an inventory item with quantity, start date, asset account and tax code', () => {
+    const refs = refsFor(inventoryItem, { 'account:4000': { qboId: '79', name: 'Sales of Product Income' } });
+    expect(toQboPayload(inventoryItem, refs)).toEqual({
+      entity: 'Item',
+      body: {
+        Name: 'Widget',
+        Sku: 'SKU-123',
+        Type: 'Inventory',
+        Active: true,
+        UnitPrice: 19.99,
+        IncomeAccountRef: { value: '79', name: 'Sales of Product Income' },
+        ExpenseAccountRef: { value: 'q-account-5100' },
+        TrackQtyOnHand: true,
+        QtyOnHand: 12,
+        InvStartDate: '2026-01-01',
+        AssetAccountRef: { value: 'q-account-1300' },
+        SalesTaxCodeRef: { value: 'q-tax_code-VAT16' },
+      },
+    });
+  });
+
+  it('maps service and non-inventory items without inventory fields', () => {
+    for (const [kind, type] of [['service', 'Service'], ['non_inventory', 'NonInventory']] as const) {
+      const item = record({
+        recordType: 'item',
+        sourceId: `it-${kind}`,
+        number: `ITEM-${kind}`,
+        status: 'approved',
+        data: { sku: 'S', name: `N ${kind}`, kind, unitPrice: 5000, incomeAccount: '4000', expenseAccount: '5000' },
+      });
+      const { body } = toQboPayload(item, refsFor(item), { homeCurrency: 'KES' });
+      expect(body.Type).toBe(type);
+      expect(body.UnitPrice).toBe(50);
+      expect(body).not.toHaveProperty('QtyOnHand');
+      expect(body).not.toHaveProperty('AssetAccountRef');
+      expect(body).not.toHaveProperty('SalesTaxCodeRef');
+    }
+  });
+
+  it('prices an item without its own currency in the home currency', () => {
+    const item = record({
+      recordType: 'item',
+      sourceId: 'it-ugx',
+      number: 'ITEM-UGX',
+      status: 'approved',
+      data: { sku: 'U', name: 'U', kind: 'service', unitPrice: 15000, incomeAccount: '4000', expenseAccount: '5000' },
+    });
+    expect(toQboPayload(item, refsFor(item), { homeCurrency: 'UGX' }).body.UnitPrice).toBe(15000);
+  });
+
+  it('refuses an inventory item that skipped readiness', () => {
+    const item = record({
+      recordType: 'item',
+      sourceId: 'it-bad',
+      number: 'ITEM-BAD',
+      status: 'approved',
+      data: { sku: 'B', name: 'B', kind: 'inventory', unitPrice: 1, incomeAccount: '4000', expenseAccount: '5000' },
+    });
+    expect(() => toQboPayload(item, refsFor(item))).toThrow(/inventory item/);
+  });
+
+  it('maps a purchase order with item-based lines, the branch as class and the AWRA number as DocNumber', () => {
+    expect(toQboPayload(purchaseOrder, refsFor(purchaseOrder))).toEqual({
+      entity: 'PurchaseOrder',
+      body: {
+        VendorRef: { value: 'q-vendor-ven-7' },
+        TxnDate: '2026-03-01',
+        DocNumber: 'PO-2026-0042',
+        PrivateNote: 'AWRA PO-2026-0042 (src po-42 v3)',
+        CurrencyRef: { value: 'KES' },
+        Line: [
+          {
+            LineNum: 1,
+            Description: 'Widgets',
+            Amount: 59.97,
+            DetailType: 'ItemBasedExpenseLineDetail',
+            ItemBasedExpenseLineDetail: {
+              ItemRef: { value: 'q-item-it-9' },
+              Qty: 3,
+              UnitPrice: 19.99,
+              TaxCodeRef: { value: 'q-tax_code-VAT16' },
+              ClassRef: { value: 'q-category-NBO' },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('maps a bill with an account-based line and an item-based line', () => {
+    const { entity, body } = toQboPayload(bill, refsFor(bill));
+    expect(entity).toBe('Bill');
+    expect(body).toMatchObject({
+      VendorRef: { value: 'q-vendor-ven-7' },
+      TxnDate: '2026-03-01',
+      DueDate: '2026-03-31',
+      DocNumber: 'BILL-2026-0001',
+      PrivateNote: 'AWRA BILL-2026-0001 (src bill-1 v3)',
+    });
+    expect(body.Line).toEqual([
+      {
+        LineNum: 1,
+        Description: 'Fuel',
+        Amount: 10,
+        DetailType: 'AccountBasedExpenseLineDetail',
+        AccountBasedExpenseLineDetail: {
+          AccountRef: { value: 'q-account-6100' },
+          TaxCodeRef: { value: 'q-tax_code-EXEMPT' },
+          ClassRef: { value: 'q-category-OPS' },
+        },
+      },
+      {
+        LineNum: 2,
+        Amount: 39.98,
+        DetailType: 'ItemBasedExpenseLineDetail',
+        ItemBasedExpenseLineDetail: {
+          ItemRef: { value: 'q-item-it-9' },
+          Qty: 2,
+          UnitPrice: 19.99,
+          TaxCodeRef: { value: 'q-tax_code-VAT16' },
+        },
+      },
+    ]);
+  });
+
+  it('maps an invoice with sales item lines and the line category as class', () => {
+    const { entity, body } = toQboPayload(invoice, refsFor(invoice));
+    expect(entity).toBe('Invoice');
+    expect(body).toMatchObject({ CustomerRef: { value: 'q-customer-cus-1' }, DueDate: '2026-03-31', DocNumber: 'INV-2026-0001' });
+    expect(body.Line).toEqual([
+      {
+        LineNum: 1,
+        Amount: 19.99,
+        DetailType: 'SalesItemLineDetail',
+        SalesItemLineDetail: {
+          ItemRef: { value: 'q-item-it-9' },
+          Qty: 1,
+          UnitPrice: 19.99,
+          TaxCodeRef: { value: 'q-tax_code-VAT16' },
+          ClassRef: { value: 'q-category-RETAIL' },
+        },
+      },
+    ]);
+  });
+
+  it('maps a payment to its method, clearing account and the QBO ids of the invoices it pays', () => {
+    const refs = refsFor(payment, { 'invoice:inv-1': { qboId: '130' } });
+    expect(toQboPayload(payment, refs)).toEqual({
+      entity: 'Payment',
+      body: {
+        CustomerRef: { value: 'q-customer-cus-1' },
+        TxnDate: '2026-03-05',
+        TotalAmt: 25,
+        PaymentRefNum: 'RCPT-2026-0001',
+        PrivateNote: 'AWRA RCPT-2026-0001 (src pay-1 v3); M-Pesa reference QX12ABC',
+        CurrencyRef: { value: 'KES' },
+        PaymentMethodRef: { value: 'q-payment_method-mpesa' },
+        DepositToAccountRef: { value: 'q-account-clearing:mpesa' },
+        Line: [{ Amount: 19.99, LinkedTxn: [{ TxnId: '130', TxnType: 'Invoice' }] }],
+      },
+    });
+  });
+
+  it('sends an unapplied payment without lines', () => {
+    const unapplied = record({
+      recordType: 'payment',
+      sourceId: 'pay-2',
+      number: 'RCPT-2',
+      data: { customerId: 'cus-1', txnDate: '2026-03-05', currency: 'KES', amount: 100, method: 'cash', appliedTo: [] },
+    });
+    expect(toQboPayload(unapplied, refsFor(unapplied)).body).not.toHaveProperty('Line');
+  });
+
+  it('needs exactly the references requiredReferences lists', () => {
+    for (const rec of [vendor, customer, inventoryItem, purchaseOrder, bill, invoice, payment]) {
+      expect(() => toQboPayload(rec, refsFor(rec))).not.toThrow();
+    }
+  });
+
+  it('throws a clear error naming every missing reference', () => {
+    const refs = refsFor(invoice);
+    refs.delete('tax_code:VAT16');
+    refs.delete('category:RETAIL');
+    expect(() => toQboPayload(invoice, refs)).toThrow(
+      'cannot build the QuickBooks Invoice for invoice INV-2026-0001: no QuickBooks reference for tax_code:VAT16, category:RETAIL',
+    );
+  });
+});
+
+describe('money in payloads', () => {
+  const invoiceIn = (currency: string, unitPrice: number, qty = 1) =>
+    record({
+      recordType: 'invoice',
+      sourceId: `inv-${currency}`,
+      number: `INV-${currency}`,
+      data: {
+        customerId: 'cus-1',
+        txnDate: '2026-03-01',
+        dueDate: '2026-03-31',
+        currency,
+        total: unitPrice * qty,
+        lines: [{ itemId: 'it-9', qty, unitPrice, amount: unitPrice * qty, taxCategory: 'VAT16' }],
+      },
+    });
+
+  const firstLine = (rec: AwraRecord) => (toQboPayload(rec, refsFor(rec)).body.Line as Array<Record<string, any>>)[0]!;
+
+  it('sends 1999 KES minor units as 19.99 and serialises it exactly', () => {
+    const line = firstLine(invoiceIn('KES', 1999));
+    expect(line.Amount).toBe(19.99);
+    expect(JSON.stringify(line.Amount)).toBe('19.99');
+  });
+
+  it('sends zero-exponent currencies unchanged', () => {
+    expect(firstLine(invoiceIn('UGX', 15000)).Amount).toBe(15000);
+    expect(firstLine(invoiceIn('JPY', 1999)).SalesItemLineDetail.UnitPrice).toBe(1999);
+  });
+
+  it('sends three-decimal currencies with three decimals', () => {
+    expect(JSON.stringify(firstLine(invoiceIn('KWD', 12345)).Amount)).toBe('12.345');
+  });
+
+  it('keeps amounts that floating-point arithmetic would round badly', () => {
+    expect(JSON.stringify(firstLine(invoiceIn('USD', 10, 3)).Amount)).toBe('0.3');
+    expect(JSON.stringify(firstLine(invoiceIn('USD', 123456789012)).Amount)).toBe('1234567890.12');
+  });
+
+  it('sends the largest amount AWRA accepts exactly', () => {
+    expect(JSON.stringify(firstLine(invoiceIn('USD', 999_999_999_999_999)).Amount)).toBe('9999999999999.99');
+    expect(JSON.stringify(firstLine(invoiceIn('KWD', 999_999_999_999_999)).Amount)).toBe('999999999999.999');
+  });
+});
+
+describe('currency', () => {
+  it('omits CurrencyRef for a single-currency company in its home currency', () => {
+    expect(toQboPayload(invoice, refsFor(invoice), { homeCurrency: 'KES', multicurrency: false }).body).not.toHaveProperty('CurrencyRef');
+  });
+
+  it('refuses a foreign currency for a single-currency company', () => {
+    expect(() => toQboPayload(invoice, refsFor(invoice), { homeCurrency: 'USD', multicurrency: false })).toThrow(/only in USD/);
+  });
+
+  it('sends CurrencyRef for a multicurrency company', () => {
+    expect(toQboPayload(invoice, refsFor(invoice), { homeCurrency: 'USD', multicurrency: true }).body.CurrencyRef).toEqual({ value: 'KES' });
+  });
+});
+
+describe('DocNumber', () => {
+  it('keeps numbers of up to 21 characters as they are', () => {
+    expect(qboDocNumber('INV-2026-000000000001')).toBe('INV-2026-000000000001');
+  });
+
+  it('shortens longer numbers to 21 characters, deterministically and distinctly, keeping the full number in the note', () => {
+    const long = 'INV-NAIROBI-WEST-2026-000123';
+    const other = 'INV-NAIROBI-WEST-2026-000124';
+    const short = qboDocNumber(long);
+    expect(short).toHaveLength(QBO_DOC_NUMBER_MAX);
+    expect(short.startsWith('INV-NAIROBI-WE~')).toBe(true);
+    expect(qboDocNumber(long)).toBe(short);
+    expect(qboDocNumber(other)).not.toBe(short);
+
+    const rec = record({ ...invoice, number: long, data: invoice.data });
+    const { body } = toQboPayload(rec, refsFor(rec));
+    expect(body.DocNumber).toBe(short);
+    expect(body.PrivateNote).toBe(`AWRA ${long} (src inv-1 v3)`);
+  });
+});
+
+describe('duplicateLookupQuery', () => {
+  it('looks vendors and customers up by DisplayName, escaping quotes with a backslash', () => {
+    expect(duplicateLookupQuery(vendor)).toEqual({ entity: 'Vendor', query: "select * from Vendor where DisplayName = 'O\\'Brien Supplies'" });
+    expect(duplicateLookupQuery(customer)).toEqual({ entity: 'Customer', query: "select * from Customer where DisplayName = 'Zed Ltd'" });
+  });
+
+  it('looks items up by Name', () => {
+    expect(duplicateLookupQuery(inventoryItem)).toEqual({ entity: 'Item', query: "select * from Item where Name = 'Widget'" });
+  });
+
+  it('looks transactions up by the DocNumber the payload sends', () => {
+    expect(duplicateLookupQuery(bill)).toEqual({ entity: 'Bill', query: "select * from Bill where DocNumber = 'BILL-2026-0001'" });
+    expect(duplicateLookupQuery(purchaseOrder).query).toBe("select * from PurchaseOrder where DocNumber = 'PO-2026-0042'");
+    const long = record({ ...invoice, number: "INV-O'BRIEN-2026-0000001" });
+    expect(duplicateLookupQuery(long).query).toBe(`select * from Invoice where DocNumber = '${qboDocNumber(long.number).replace(/'/g, "\\'")}'`);
+  });
+
+  it('looks payments up by PaymentRefNum', () => {
+    expect(duplicateLookupQuery(payment)).toEqual({ entity: 'Payment', query: "select * from Payment where PaymentRefNum = 'RCPT-2026-0001'" });
+  });
+});

@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { recordsApi } from './api/records.ts';
+import { tenantsApi } from './api/tenants.ts';
+import { requireApiKey } from './api/auth.ts';
+import { apiError } from './api/errors.ts';
+import type { AppDeps, AppEnv } from './deps.ts';
+import { healthRoutes } from './health.ts';
+
+/** The web app: JSON API under /api/v1 and health; the console joins it later. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+
+  app.route('/healthz', healthRoutes());
+
+  const api = new Hono<AppEnv>();
+  api.use('*', requireApiKey);
+  api.route('/records', recordsApi());
+  api.route('/tenants', tenantsApi());
+  api.notFound((c) => apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`));
+  app.route('/api/v1', api);
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    deps.logger.error({ err, path: c.req.path, method: c.req.method }, 'request failed');
+    if (c.req.path.startsWith('/api/')) return apiError(c, 500, 'internal', 'Something went wrong on our side; nothing was changed by this request if it failed before a 2xx.');
+    return c.text('Something went wrong on our side.', 500);
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import { serve } from '@hono/node-server';
+import { createDb } from '../db/client.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { connectTemporalClient } from '../runtime/temporal.ts';
+import { createApp } from './app.ts';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'web' });
+
+async function main() {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
+  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
+  const dbh = createDb({ url: config.DATABASE_URL });
+  const temporal = await connectTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+  const app = createApp({
+    db: dbh.db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info({ port: info.port, host: config.HOST }, 'web listening');
+  });
+  const stop = () => {
+    logger.info('web stopping');
+    server.close(async () => {
+      await temporal.connection.close();
+      await dbh.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, 'web failed');
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { createDb } from '../db/client.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { createWorker } from './create-worker.ts';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+
+async function main() {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
+  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
+  const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+  };
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
+    }),
+  });
+  const dbh = createDb({ url: config.DATABASE_URL });
+  const connection = await NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ db: dbh.db }),
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  // Runtime.install's default shutdown signals (SIGINT, SIGTERM) drain the worker; run() resolves after that.
+  await worker.run();
+  await connection.close();
+  await dbh.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// The workflow bundle entry: everything the worker registers and clients import definitions from.
+export * from './sync-record.ts';
