@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities } from '../../activities/index.ts';
+import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
+import { createApp } from '../../web/app.ts';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
+import { createTestDb, type TestDb } from './db.ts';
+
+// Keep test output readable: only the SDK's warnings and errors.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
+
+/** The workflow bundle, built once per test file. */
+export async function workflowBundle() {
+  bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  return bundle;
+}
+
+export interface Harness {
+  db: TestDb;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  worker: Worker;
+  app: ReturnType<typeof createApp>;
+  apiKey: string;
+  /** Calls the web app in-process with the admin API key. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real product stack for one test file: its own database, a worker on its own task queue against the shared
+ * dev server, and the web app wired to both.
+ */
+export async function createHarness(): Promise<Harness> {
+  const db = await createTestDb();
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ db: db.db }),
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const apiKey = generateApiKey();
+  await ensureApiKey(db.db, { name: 'test-admin', key: apiKey, role: 'admin' });
+  const app = createApp({
+    db: db.db,
+    temporal: env.client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    temporalUiUrl: 'http://localhost:8233',
+  });
+  return {
+    db,
+    env,
+    taskQueue,
+    worker,
+    app,
+    apiKey,
+    async api(method, path, body, headers = {}) {
+      const res = await app.request(path, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = text;
+      }
+      return { status: res.status, json };
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await db.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with the last value seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
