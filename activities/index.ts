@@ -1,16 +1,20 @@
 import type { Db } from '../db/client.ts';
+import { createAuditActivities } from './audit.ts';
+import { createMappingActivities } from './mappings.ts';
 import { createProjectionActivities } from './projection.ts';
+import { createQboActivities, type QboActivityDeps } from './qbo.ts';
 import { createRecordActivities } from './records.ts';
 
-export interface ActivityDeps {
-  db: Db;
-}
+export type ActivityDeps = QboActivityDeps & { db: Db };
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createRecordActivities(deps),
     ...createProjectionActivities(deps),
+    ...createMappingActivities(deps),
+    ...createAuditActivities(deps),
+    ...createQboActivities(deps),
   };
 }
 

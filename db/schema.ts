@@ -112,7 +112,10 @@ export const syncAttempts = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     workflowId: text('workflow_id').notNull(),
     tenantId: text('tenant_id').notNull(),
+    /** The logical attempt: a new one (with a new requestid) only after a human retry or a fix. */
     attemptNo: integer('attempt_no').notNull(),
+    /** Temporal's attempt of the push activity within the logical attempt (automatic retries reuse the requestid). */
+    activityAttempt: integer('activity_attempt').notNull().default(1),
     requestId: text('request_id').notNull(),
     startedAt: ts('started_at').notNull(),
     finishedAt: ts('finished_at').notNull(),
@@ -124,7 +127,7 @@ export const syncAttempts = pgTable(
     element: text('element'),
     intuitTid: text('intuit_tid'),
   },
-  (t) => [uniqueIndex('sync_attempts_wf_attempt_idx').on(t.workflowId, t.attemptNo), index('sync_attempts_tenant_idx').on(t.tenantId, t.startedAt)],
+  (t) => [uniqueIndex('sync_attempts_wf_attempt_idx').on(t.workflowId, t.attemptNo, t.activityAttempt), index('sync_attempts_tenant_idx').on(t.tenantId, t.startedAt)],
 );
 export type AttemptRow = typeof syncAttempts.$inferSelect;
 export type AttemptInsert = Omit<AttemptEvidence, 'startedAt' | 'finishedAt'>;
@@ -162,7 +165,53 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_tenant_at_idx').on(t.tenantId, t.at)],
 );
 
+/** AWRA value → QuickBooks entity, per tenant and mapping kind (DESIGN.md §8 "Mapping kinds"). */
+export const mappings = pgTable(
+  'mappings',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    kind: text('kind').notNull(),
+    sourceKey: text('source_key').notNull(),
+    qboId: text('qbo_id').notNull(),
+    qboName: text('qbo_name'),
+    /** active, or stale when the QuickBooks entity became inactive, deleted or merged. */
+    status: text('status', { enum: ['active', 'stale'] }).notNull().default('active'),
+    staleReason: text('stale_reason'),
+    /** Who set it: a person, or "sync" when a synced master record wrote its own mapping. */
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.sourceKey] }), index('mappings_qbo_idx').on(t.tenantId, t.qboId)],
+);
+
+/** A tenant's QuickBooks company and its OAuth tokens (encrypted at rest; see runtime/secrets.ts). */
+export const qboConnections = pgTable('qbo_connections', {
+  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  realmId: text('realm_id').notNull(),
+  /** API base URL: Intuit's sandbox or production host, or the local simulator. */
+  baseUrl: text('base_url').notNull(),
+  environment: text('environment', { enum: ['sandbox', 'production', 'simulator'] }).notNull(),
+  accessToken: text('access_token').notNull(),
+  refreshToken: text('refresh_token').notNull(),
+  accessTokenExpiresAt: ts('access_token_expires_at').notNull(),
+  refreshTokenExpiresAt: ts('refresh_token_expires_at').notNull(),
+  refreshTokenHardExpiresAt: ts('refresh_token_hard_expires_at'),
+  scopes: text('scopes').notNull().default('com.intuit.quickbooks.accounting'),
+  status: text('status', { enum: ['healthy', 'refresh_due', 'needs_reauth', 'revoked'] }).notNull().default('healthy'),
+  /** Client credentials of the simulator company (development only; Intuit apps use config). */
+  clientId: text('client_id'),
+  clientSecret: text('client_secret'),
+  lastRefreshAt: ts('last_refresh_at'),
+  lastSuccessAt: ts('last_success_at'),
+  lastError: text('last_error'),
+  lastErrorAt: ts('last_error_at'),
+  connectedAt: ts('connected_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
 export type Tenant = typeof tenants.$inferSelect;
+export type MappingRow = typeof mappings.$inferSelect;
+export type QboConnectionRow = typeof qboConnections.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type SourceRecordRow = typeof sourceRecords.$inferSelect;
 export type SyncRow = typeof syncs.$inferSelect;

@@ -31,6 +31,7 @@ export interface ExternalRef {
 /** What QuickBooks said for one push attempt. */
 export interface AttemptEvidence {
   attemptNo: number;
+  activityAttempt?: number;
   requestId: string;
   startedAt: string;
   finishedAt: string;
@@ -63,10 +64,15 @@ export interface SyncRecordInput {
   carry?: SyncCarry;
   /** Seconds a blocked record may wait before it escalates by itself; tests shrink it. */
   slaSeconds?: number;
+  /** Continue-as-new once the history passes this many events (default 5,000); tests shrink it. */
+  historyLimit?: number;
+  /** Automatic retry policy of the push; tests shrink it. */
+  retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
 }
 
 export interface SyncCarry {
   retryCount: number;
+  createAnyway?: boolean;
   logicalAttempt: number;
   seq: number;
   assignee?: string;

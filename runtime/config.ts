@@ -19,7 +19,13 @@ const schema = z.object({
   DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
   DATA_DIR: z.string().default('.data'),
   QBO_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
-  QBO_BASE_URL: z.string().url().optional(),
+  /** Where the development QuickBooks simulator listens (npm start embeds it). */
+  QBO_SIM_URL: z.string().url().optional(),
+  /** Intuit app credentials, for real sandbox/production connections. */
+  QBO_CLIENT_ID: z.string().optional(),
+  QBO_CLIENT_SECRET: z.string().optional(),
+  QBO_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
+  QBO_REDIRECT_URI: z.string().url().default('http://localhost:3000/connections/callback'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool,
 });

@@ -13,6 +13,7 @@ import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { startTemporalDevServer, type DevServer } from './dev-server.ts';
+import { startSimulator, type StartedSimulator } from '../qbo/simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 
 const config = loadConfig();
@@ -22,6 +23,7 @@ const log = (line: string) => console.log(line);
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
 let embeddedPg: EmbeddedPostgres | undefined;
+let simulator: StartedSimulator | undefined;
 let stopping = false;
 
 async function shutdown(code: number) {
@@ -40,6 +42,7 @@ async function shutdown(code: number) {
     ),
   );
   await devServer?.stop();
+  await simulator?.close();
   await embeddedPg?.close();
   log('Stopped.');
   process.exit(code);
@@ -123,7 +126,15 @@ async function main() {
   await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
   await dbh.close();
 
+  // The QuickBooks simulator stands in for Intuit in development (never in production).
+  let simulatorUrl = config.QBO_SIM_URL;
+  if (!simulatorUrl && config.NODE_ENV !== 'production') {
+    simulator = await startSimulator({ port: config.QBO_SIM_PORT, options: { persistFile: join(dataDir, 'qbo-simulator.json') } });
+    simulatorUrl = simulator.url;
+  }
+
   const env = {
+    ...(simulatorUrl ? { QBO_SIM_URL: simulatorUrl } : {}),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
@@ -138,6 +149,7 @@ async function main() {
   log(`  Console:      ${consoleUrl}`);
   log(`  JSON API:     ${consoleUrl}/api/v1`);
   log(`  Temporal UI:  ${temporalUiUrl}`);
+  if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
   log(`  Dev API key:  ${apiKey}`);
   log(`  Data folder:  ${dataDir}`);
   log('Press Ctrl-C to stop.');

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { actionsApi } from './api/actions.ts';
+import { connectionsApi } from './api/connections.ts';
+import { mappingsApi } from './api/mappings.ts';
 import { recordsApi } from './api/records.ts';
 import { tenantsApi } from './api/tenants.ts';
 import { requireApiKey } from './api/auth.ts';
@@ -20,7 +23,10 @@ export function createApp(deps: AppDeps) {
   const api = new Hono<AppEnv>();
   api.use('*', requireApiKey);
   api.route('/records', recordsApi());
+  api.route('/records', actionsApi());
   api.route('/tenants', tenantsApi());
+  api.route('/mappings', mappingsApi());
+  api.route('/', connectionsApi());
   api.notFound((c) => apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/api/v1', api);
 

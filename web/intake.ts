@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { latestRecordVersion, storeRecordVersion } from '../db/queries/records.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import type { AwraRecord } from '../domain/records.ts';
+import type { SyncRecordInput } from '../domain/sync.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
 import { sourceUpdatedSignal, syncRecord } from '../workflows/index.ts';
 import {
@@ -23,6 +24,7 @@ export interface IntakeDeps {
   temporal: Client;
   taskQueue: string;
   defaultSlaSeconds?: number;
+  workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit'>;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: 
           sourceId: record.sourceId,
           version: latest,
           slaSeconds: tenant.slaSeconds ?? deps.defaultSlaSeconds,
+          ...deps.workflowDefaults,
         },
       ],
       signal: sourceUpdatedSignal,

@@ -23,6 +23,7 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    ...(config.NODE_ENV !== 'production' && config.QBO_SIM_URL ? { simulatorUrl: config.QBO_SIM_URL } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'web listening');

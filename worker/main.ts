@@ -3,6 +3,7 @@ import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
 
 const config = loadConfig();
@@ -28,7 +29,12 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db: dbh.db }),
+    activities: createActivities(
+      createActivityDeps({
+        db: dbh.db,
+        intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
+      }),
+    ),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) drain the worker; run() resolves after that.

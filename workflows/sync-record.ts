@@ -1,43 +1,85 @@
 import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
-  defineSignal,
   defineUpdate,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { checkReadiness, isReady, recordAmount, recordTxnDate } from '../domain/readiness.ts';
-import type { ProjectionFacts, SyncEvent, SyncRecordInput, SyncResult, SyncStatus } from '../domain/sync.ts';
-import { ownerForFailureClass, type FailureClass, type SyncState } from '../domain/vocabulary.ts';
+import type { PushFailureDetails, RealmContext } from '../activities/qbo.ts';
 import { ErrorTypes } from '../domain/errors.ts';
+import { checkReadiness, isReady, recordAmount, recordTxnDate } from '../domain/readiness.ts';
+import type { AwraRecord } from '../domain/records.ts';
+import { pushRequestId } from '../domain/request-id.ts';
+import type { ExternalRef, ProjectionFacts, SyncEvent, SyncRecordInput, SyncResult, SyncStatus } from '../domain/sync.ts';
+import { FAILURE_CLASS_LABELS, isMasterRecordType, ownerForFailureClass, type FailureClass, type Owner, type SyncState } from '../domain/vocabulary.ts';
+import type { QboClassification } from '../qbo/classify.ts';
 import { FailureClassAttr, OwnerAttr, RecordNumberAttr, SyncStateAttr } from './search-attributes.ts';
+import { connectionRestoredSignal, mappingChangedSignal, sourceUpdatedSignal } from './signals.ts';
 
-export const stateQuery = defineQuery<SyncStatus>('state');
-/** AWRA submitted a newer version of the record (fire-and-forget). */
-export const sourceUpdatedSignal = defineSignal<[{ version: number }]>('sourceUpdated');
-export interface CancelRequest {
+export { connectionRestoredSignal, mappingChangedSignal, sourceUpdatedSignal };
+
+/** Who asks, for the audit trail. */
+export interface Actor {
   actor: string;
+}
+export interface CancelRequest extends Actor {
   reason: string;
 }
+export interface LinkRequest extends Actor {
+  qboId: string;
+}
+export interface EscalateRequest extends Actor {
+  to: string;
+  note: string;
+}
+export interface AssignRequest extends Actor {
+  assignee: string;
+}
+
+export const stateQuery = defineQuery<SyncStatus>('state');
+export const retryUpdate = defineUpdate<SyncStatus, [Actor]>('retry');
+export const linkUpdate = defineUpdate<SyncStatus, [LinkRequest]>('link');
+export const createAnywayUpdate = defineUpdate<SyncStatus, [Actor]>('createAnyway');
+export const escalateUpdate = defineUpdate<SyncStatus, [EscalateRequest]>('escalate');
+export const assignUpdate = defineUpdate<SyncStatus, [AssignRequest]>('assign');
 export const cancelUpdate = defineUpdate<SyncStatus, [CancelRequest]>('cancel');
 
 const DEFAULT_SLA_SECONDS = 86_400;
+/** Keep histories replayable and cheap: start afresh (carrying what matters) before they grow large. */
+const MAX_HISTORY_EVENTS = 5_000;
 
-const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: [ErrorTypes.RecordNotFound] },
-});
+type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel';
+
+function failureOf(err: unknown): { type?: string; message: string; details?: PushFailureDetails } {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    return { type: err.cause.type ?? undefined, message: err.cause.message, details: err.cause.details?.[0] as PushFailureDetails | undefined };
+  }
+  if (err instanceof ApplicationFailure) return { type: err.type ?? undefined, message: err.message, details: err.details?.[0] as PushFailureDetails | undefined };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function qboSentence(c: QboClassification | undefined): string {
+  if (!c) return '';
+  return [c.code && `QuickBooks error ${c.code}`, c.message, c.detail, c.element && `(field ${c.element})`].filter(Boolean).join(': ');
+}
 
 /**
- * One record's controlled sync to QuickBooks (DESIGN.md §3). Every state change is projected to Postgres and kept
- * in search attributes, so the console, the API and the Temporal UI tell the same story.
+ * One record's controlled sync to QuickBooks (DESIGN.md §3): validate, check mappings, check duplicate risk, push
+ * with a stable requestid, classify, then resolve, retry or escalate. Every state change is projected to Postgres
+ * and kept in search attributes, so the console, the API and the Temporal UI tell the same story.
  */
 export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   const { workflowId } = workflowInfo();
+  const carry = input.carry;
   const status: SyncStatus = {
     workflowId,
     tenantId: input.tenantId,
@@ -49,52 +91,169 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     failureClass: null,
     owner: null,
     actionNeeded: null,
-    retryCount: input.carry?.retryCount ?? 0,
+    retryCount: carry?.retryCount ?? 0,
     readiness: [],
     mappings: [],
     duplicateCandidates: [],
     externalRef: null,
-    assignee: input.carry?.assignee ?? null,
-    escalatedTo: input.carry?.escalatedTo ?? null,
+    assignee: carry?.assignee ?? null,
+    escalatedTo: carry?.escalatedTo ?? null,
     blockedSince: null,
     slaDueAt: null,
-    seq: input.carry?.seq ?? 0,
+    seq: carry?.seq ?? 0,
   };
+  let logicalAttempt = carry?.logicalAttempt ?? 0;
   let latestVersion = input.version;
+  const triggers = new Set<Trigger>();
   let cancelRequest: CancelRequest | undefined;
+  let linkRequest: LinkRequest | undefined;
+  let createAnyway = carry?.createAnyway ?? false;
   const pending: SyncEvent[] = [];
   let facts: ProjectionFacts = {};
+
+  const retry = input.retry ?? {};
+  const quick = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', nonRetryableErrorTypes: [ErrorTypes.RecordNotFound] },
+  });
+  const qbo = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: retry.initialIntervalMs ?? 2_000,
+      backoffCoefficient: 2,
+      maximumInterval: retry.maximumIntervalMs ?? 5 * 60_000,
+      maximumAttempts: retry.maximumAttempts ?? 10,
+      nonRetryableErrorTypes: [ErrorTypes.QboRejected, ErrorTypes.QboAuthorization, ErrorTypes.NotConnected, ErrorTypes.RecordNotFound],
+    },
+  });
 
   const event = (kind: string, message: string, actor = 'system', data?: Record<string, unknown>) => {
     status.seq += 1;
     pending.push({ seq: status.seq, at: new Date().toISOString(), kind, message, actor, ...(data ? { data } : {}) });
   };
+  const isTerminal = () => status.state === 'synced' || status.state === 'linked' || status.state === 'cancelled';
+  const requireBlocked = (what: string) => {
+    if (status.state !== 'blocked') throw new Error(`${what} is only possible while the record is blocked; it is ${status.state.replace('_', ' ')}.`);
+  };
+  const requireActor = (req: Actor) => {
+    if (!req?.actor?.trim()) throw new Error('Say who is acting.');
+  };
 
   setHandler(stateQuery, () => status);
   setHandler(sourceUpdatedSignal, ({ version }) => {
-    if (version > latestVersion) latestVersion = version;
+    if (version > latestVersion) {
+      latestVersion = version;
+      triggers.add('version');
+    }
+  });
+  setHandler(mappingChangedSignal, () => {
+    triggers.add('mapping');
+  });
+  setHandler(connectionRestoredSignal, () => {
+    triggers.add('connection');
   });
   setHandler(
-    cancelUpdate,
+    retryUpdate,
     (req) => {
-      cancelRequest = req;
+      status.retryCount += 1;
+      triggers.add('retry');
+      event('retry_requested', `Retry requested by ${req.actor}.`, req.actor);
       return status;
     },
     {
       validator: (req) => {
-        if (status.state === 'synced' || status.state === 'linked' || status.state === 'cancelled') {
-          throw new Error(`This record is already ${status.state}; there is nothing to cancel.`);
+        requireActor(req);
+        requireBlocked('A retry');
+        if (status.failureClass === 'duplicate_risk') {
+          throw new Error('This record may already exist in QuickBooks: choose "link to existing" or "create anyway" instead of retrying.');
         }
+      },
+    },
+  );
+  setHandler(
+    linkUpdate,
+    (req) => {
+      linkRequest = req;
+      triggers.add('link');
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireBlocked('Linking to an existing QuickBooks entity');
+        if (!req.qboId?.trim()) throw new Error('Give the QuickBooks id of the entity to link to.');
+        if (status.failureClass === 'source_data') throw new Error('Correct the record in AWRA first; it is not ready to sync.');
+      },
+    },
+  );
+  setHandler(
+    createAnywayUpdate,
+    (req) => {
+      createAnyway = true;
+      triggers.add('create_anyway');
+      event('create_anyway', `${req.actor} chose to create the record in QuickBooks despite the duplicate risk.`, req.actor);
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireBlocked('"Create anyway"');
+        if (status.failureClass !== 'duplicate_risk') throw new Error('"Create anyway" answers a duplicate risk; this record is not blocked on one.');
+      },
+    },
+  );
+  setHandler(
+    escalateUpdate,
+    (req) => {
+      status.escalatedTo = req.to.trim();
+      event('escalated', `Escalated to ${req.to.trim()} by ${req.actor}: ${req.note.trim()}`, req.actor, { to: req.to.trim() });
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireBlocked('Escalation');
+        if (!req.to?.trim()) throw new Error('Say whom to escalate to.');
+        if (!req.note?.trim()) throw new Error('Add a note that says what is needed.');
+      },
+    },
+  );
+  setHandler(
+    assignUpdate,
+    (req) => {
+      status.assignee = req.assignee.trim();
+      event('assigned', `Assigned to ${req.assignee.trim()} by ${req.actor}.`, req.actor, { assignee: req.assignee.trim() });
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        if (isTerminal()) throw new Error(`This record is already ${status.state}; there is nothing to assign.`);
+        if (!req.assignee?.trim()) throw new Error('Say who should own it.');
+      },
+    },
+  );
+  setHandler(
+    cancelUpdate,
+    (req) => {
+      cancelRequest = req;
+      triggers.add('cancel');
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        if (isTerminal()) throw new Error(`This record is already ${status.state}; there is nothing to cancel.`);
         if (!req.reason?.trim()) throw new Error('Say why the sync is cancelled.');
       },
     },
   );
 
-  const setState = (state: SyncState, failureClass: FailureClass | null = null, actionNeeded: string | null = null) => {
+  const setState = (state: SyncState, failureClass: FailureClass | null = null, actionNeeded: string | null = null, owner?: Owner) => {
     const wasBlocked = status.state === 'blocked';
     status.state = state;
     status.failureClass = failureClass;
-    status.owner = failureClass ? ownerForFailureClass(failureClass) : null;
+    status.owner = owner ?? (failureClass ? ownerForFailureClass(failureClass) : null);
     status.actionNeeded = actionNeeded;
     if (state === 'blocked' && !wasBlocked) {
       const now = Date.now();
@@ -113,61 +272,270 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
 
   const project = async () => {
     const events = pending.splice(0);
-    await quick.projectSync({ status: { ...status }, events, facts });
+    await quick.projectSync({ status: { ...status, readiness: [...status.readiness], mappings: [...status.mappings], duplicateCandidates: [...status.duplicateCandidates] }, events, facts });
   };
 
-  for (;;) {
-    const version = latestVersion;
-    status.version = version;
-    const record = await quick.loadRecordVersion({
-      tenantId: input.tenantId,
-      recordType: input.recordType,
-      sourceId: input.sourceId,
-      version,
-    });
-    const amount = recordAmount(record);
-    facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
-    if (record.number !== status.number) {
-      status.number = record.number;
-      upsertSearchAttributes([{ key: RecordNumberAttr, value: record.number }]);
+  const block = async (failureClass: FailureClass, actionNeeded: string, message: string, data?: Record<string, unknown>, owner?: Owner) => {
+    setState('blocked', failureClass, actionNeeded, owner);
+    event('blocked', message, 'system', { failureClass, ...data });
+    await project();
+  };
+
+  /**
+   * Waits for something that can unblock the record. Past the tenant's SLA, nobody having acted, the record
+   * escalates by itself (a durable timer) and keeps waiting.
+   */
+  const waitForChange = async (wanted: readonly Trigger[]) => {
+    const fired = () => wanted.some((t) => triggers.has(t)) || triggers.has('cancel') || triggers.has('version');
+    if (!fired() && status.slaDueAt && !status.escalatedTo) {
+      const remaining = Math.max(0, new Date(status.slaDueAt).getTime() - Date.now());
+      if (!(await condition(fired, remaining))) {
+        const to = 'finance controller';
+        status.escalatedTo = to;
+        event('sla_escalated', `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(), 'system', { to });
+        await project();
+        await quick.writeAuditEvent({
+          tenantId: status.tenantId,
+          actor: 'system',
+          action: 'sync.escalate.sla',
+          target: workflowId,
+          detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince },
+        });
+      }
     }
-    event('version_received', `Version ${version} of ${record.number} received from AWRA.`, 'awra', { version });
+    await condition(fired);
+  };
+
+  const finish = async (state: 'synced' | 'linked', ref: ExternalRef, record: AwraRecord, message: string, actor = 'system') => {
+    status.externalRef = ref;
+    setState(state);
+    event(state, message, actor, { qboId: ref.qboId, entity: ref.entity });
+    await project();
+    if (isMasterRecordType(record.recordType) || record.recordType === 'invoice') {
+      const { resumed } = await qbo.afterSync({ tenantId: status.tenantId, record, externalRef: ref, actor: state === 'linked' ? actor : 'sync' });
+      if (resumed > 0) {
+        event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
+        await project();
+      }
+    }
+  };
+
+  let record: AwraRecord | undefined;
+  let loadedVersion = 0;
+  for (;;) {
+    if (triggers.has('cancel')) break;
+    triggers.delete('version');
+    triggers.delete('mapping');
+    triggers.delete('connection');
+    triggers.delete('retry');
+
+    if (workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
+      await project();
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof syncRecord>({
+        ...input,
+        version: latestVersion,
+        carry: {
+          retryCount: status.retryCount,
+          logicalAttempt,
+          seq: status.seq,
+          createAnyway,
+          ...(status.assignee ? { assignee: status.assignee } : {}),
+          ...(status.escalatedTo ? { escalatedTo: status.escalatedTo } : {}),
+        },
+      });
+    }
+
+    const version = latestVersion;
+    if (version !== loadedVersion) {
+      status.version = version;
+      record = await quick.loadRecordVersion({ tenantId: input.tenantId, recordType: input.recordType, sourceId: input.sourceId, version });
+      loadedVersion = version;
+      const amount = recordAmount(record);
+      facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
+      if (record.number !== status.number) {
+        status.number = record.number;
+        upsertSearchAttributes([{ key: RecordNumberAttr, value: record.number }]);
+      }
+      event('version_received', `Version ${version} of ${record.number} received from AWRA.`, 'awra', { version });
+    }
+    if (!record) throw new Error('unreachable: record not loaded');
 
     if (record.status === 'void') {
       setState('cancelled');
       event('cancelled', `${record.number} was voided in AWRA, so it will not be sent to QuickBooks.`, 'awra');
       await project();
-      break;
+      return { state: status.state, externalRef: status.externalRef, retryCount: status.retryCount };
     }
 
+    // 1. Validate the source record (with what QuickBooks says about the company: closing date, currency).
     setState('validating');
-    status.readiness = checkReadiness(record);
+    let realm: RealmContext;
+    try {
+      realm = await qbo.realmContext({ tenantId: input.tenantId });
+    } catch (err) {
+      const f = failureOf(err);
+      await block('authorization', `An admin must reconnect QuickBooks. ${f.message}`, `QuickBooks connection problem: ${f.message}`);
+      await waitForChange(['connection', 'retry']);
+      continue;
+    }
+    status.readiness = checkReadiness(record, realm);
     if (!isReady(status.readiness)) {
       const failed = status.readiness.filter((c) => !c.ok);
-      setState('blocked', 'source_data', `Correct ${record.number} in AWRA: ${failed.map((c) => c.message).join(' ')}`);
-      event('blocked', `Not ready: ${failed.map((c) => c.label.toLowerCase()).join(', ')}.`, 'system', {
-        failed: failed.map((c) => c.id),
-      });
-      await project();
-      await condition(() => latestVersion > version || cancelRequest !== undefined);
-      if (cancelRequest) break;
+      await block(
+        'source_data',
+        `Correct ${record.number} in AWRA: ${failed.map((c) => c.message).join(' ')}`,
+        `Not ready: ${failed.map((c) => c.label.toLowerCase()).join(', ')}.`,
+        { failed: failed.map((c) => c.id) },
+      );
+      await waitForChange(['retry']);
+      continue;
+    }
+    if (!realm.connected) {
+      await block('authorization', 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.', 'Ready, but the tenant has no QuickBooks connection.');
+      await waitForChange(['connection', 'retry']);
       continue;
     }
 
-    // Ready. The QuickBooks steps (mappings, duplicate check, push) are not built yet, so the record waits here
-    // for a newer version or a cancel rather than pretending to sync.
-    setState('queued', null, 'Ready for QuickBooks. Sending to QuickBooks is not available yet.');
-    event('ready', `${record.number} passed every readiness check.`);
+    // 2. Check required mappings.
+    setState('checking_mappings');
+    const mapping = await quick.checkMappings({ tenantId: input.tenantId, record });
+    status.mappings = mapping.checks;
+    const gaps = mapping.checks.filter((m) => !m.ok);
+    if (gaps.length > 0) {
+      await block(
+        'mapping',
+        `Map ${gaps.length === 1 ? 'this reference' : `these ${gaps.length} references`} to QuickBooks: ${gaps.map((g) => g.reason).join(' ')}`,
+        `Waiting on ${gaps.length} mapping(s): ${gaps.map((g) => `${g.kind} ${g.key}`).join(', ')}.`,
+        { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) },
+      );
+      await waitForChange(['mapping', 'retry']);
+      continue;
+    }
+
+    // A person linked the record to an entity that already exists: record the reference, create nothing.
+    if (linkRequest) {
+      const req = linkRequest;
+      linkRequest = undefined;
+      triggers.delete('link');
+      try {
+        const ref = await qbo.readEntity({ tenantId: input.tenantId, recordType: input.recordType, qboId: req.qboId.trim() });
+        await finish('linked', ref, record, `${req.actor} linked ${record.number} to existing QuickBooks ${ref.entity} ${ref.qboId}; nothing was created.`, req.actor);
+        break;
+      } catch (err) {
+        await block(status.failureClass ?? 'duplicate_risk', `The link did not work: ${failureOf(err).message} Choose another entity.`, `Link to ${req.qboId} failed: ${failureOf(err).message}`);
+        await waitForChange(['link', 'create_anyway', 'retry']);
+        continue;
+      }
+    }
+
+    // 3. Duplicate risk before any create.
+    if (!createAnyway) {
+      setState('checking_duplicates');
+      let dup;
+      try {
+        dup = await qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record });
+      } catch (err) {
+        const f = failureOf(err);
+        const cls = f.details?.classification?.class;
+        await block(cls && cls !== 'accepted' ? cls : 'transient', `Checking QuickBooks for an existing entity failed: ${f.message}`, f.message, undefined, 'admin');
+        await waitForChange(['connection', 'retry']);
+        continue;
+      }
+      if (dup.adopt) {
+        await finish('synced', dup.adopt, record, `${record.number} was already in QuickBooks from an earlier attempt (${dup.adopt.entity} ${dup.adopt.qboId}); adopted it instead of creating a duplicate.`);
+        break;
+      }
+      status.duplicateCandidates = dup.candidates;
+      if (dup.candidates.length > 0) {
+        await block(
+          'duplicate_risk',
+          `QuickBooks may already have this record: ${dup.candidates.map((c) => c.label).join('; ')}. Link it to the existing entity, or create it anyway.`,
+          `${dup.candidates.length} possible duplicate(s) found in QuickBooks.`,
+          { candidates: dup.candidates.map((c) => c.qboId) },
+        );
+        await waitForChange(['link', 'create_anyway']);
+        continue;
+      }
+    }
+
+    // 4. Push with a requestid that stays the same across automatic retries of this logical attempt.
+    logicalAttempt += 1;
+    const requestId = pushRequestId(workflowId, version, logicalAttempt);
+    setState('syncing');
+    event('push', `Sending ${record.number} to QuickBooks (request ${requestId}).`, 'system', { requestId });
     await project();
-    await condition(() => latestVersion > version || cancelRequest !== undefined);
-    if (cancelRequest) break;
+    try {
+      const result = await qbo.pushRecord({
+        tenantId: input.tenantId,
+        workflowId,
+        record,
+        refs: mapping.refs,
+        requestId,
+        attemptNo: logicalAttempt,
+        allowDuplicate: createAnyway,
+        homeCurrency: realm.homeCurrency ?? null,
+        multicurrency: realm.multicurrency ?? false,
+        projectionSeq: status.seq,
+        retryCountBefore: status.retryCount,
+      });
+      status.retryCount += result.activityAttempt - 1;
+      await finish(
+        'synced',
+        result.externalRef,
+        record,
+        result.adopted
+          ? `QuickBooks had already created ${result.externalRef.entity} ${result.externalRef.qboId} for ${record.number} before its answer was lost; adopted it.`
+          : `QuickBooks accepted ${record.number} as ${result.externalRef.entity} ${result.externalRef.qboId}${result.activityAttempt > 1 ? ` after ${result.activityAttempt - 1} automatic retr${result.activityAttempt === 2 ? 'y' : 'ies'}` : ''}.`,
+      );
+      break;
+    } catch (err) {
+      // 5. Resolve, retry or escalate, by what QuickBooks said.
+      const f = failureOf(err);
+      const c = f.details?.classification;
+      status.retryCount += Math.max(0, (f.details?.activityAttempt ?? 1) - 1);
+      const said = qboSentence(c) || f.message;
+      const cls: FailureClass = c && c.class !== 'accepted' ? c.class : f.type === ErrorTypes.NotConnected ? 'authorization' : 'transient';
+      switch (cls) {
+        case 'authorization':
+          await block('authorization', `An admin must reconnect QuickBooks (${said}); the record continues by itself afterwards.`, `QuickBooks refused the credentials: ${said}`);
+          await waitForChange(['connection', 'retry']);
+          break;
+        case 'duplicate_risk': {
+          const dup = await qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record }).catch(() => ({ adopt: null, candidates: [] as SyncStatus['duplicateCandidates'] }));
+          status.duplicateCandidates = dup.candidates;
+          createAnyway = false;
+          await block('duplicate_risk', `QuickBooks says this already exists (${said}). Link it to the existing entity, or create it anyway.`, `QuickBooks reported a duplicate: ${said}`);
+          await waitForChange(['link', 'create_anyway']);
+          break;
+        }
+        case 'mapping':
+          await block('mapping', `QuickBooks refused a reference (${said}). Fix the mapping, then the record continues by itself.`, `QuickBooks refused a reference: ${said}`);
+          await waitForChange(['mapping', 'retry']);
+          break;
+        case 'source_data':
+        case 'provider_rejection':
+          await block(cls, `QuickBooks rejected ${record.number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`, `Rejected by QuickBooks: ${said}`);
+          await waitForChange(['retry']);
+          break;
+        default:
+          await block(
+            cls,
+            `QuickBooks kept failing after ${f.details?.activityAttempt ?? 1} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
+            `Automatic retries ran out: ${said}`,
+            undefined,
+            'admin',
+          );
+          await waitForChange(['retry', 'connection']);
+      }
+    }
   }
 
-  if (cancelRequest) {
+  if (cancelRequest && !isTerminal()) {
     setState('cancelled');
-    event('cancelled', `Cancelled: ${cancelRequest.reason}`, cancelRequest.actor);
+    event('cancelled', `Cancelled by ${cancelRequest.actor}: ${cancelRequest.reason}`, cancelRequest.actor);
     await project();
   }
-  log.info('sync finished', { state: status.state });
+  log.info('sync finished', { state: status.state, retryCount: status.retryCount });
   return { state: status.state, externalRef: status.externalRef, retryCount: status.retryCount };
 }

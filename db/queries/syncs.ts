@@ -69,6 +69,7 @@ export async function recordAttempt(db: Db, workflowId: string, tenantId: string
       workflowId,
       tenantId,
       attemptNo: a.attemptNo,
+      activityAttempt: a.activityAttempt ?? 1,
       requestId: a.requestId,
       startedAt: new Date(a.startedAt),
       finishedAt: new Date(a.finishedAt),

@@ -51,9 +51,12 @@ describe('record intake through the API, a real worker and Temporal', () => {
     const second = await h.api('POST', '/api/v1/records', billRecord({ sourceId: 'bill-fix', version: 2 }));
     expect(second.status).toBe(202);
     expect(second.json.outcome).toBe('accepted');
-    const chain = await waitForState(first.json.workflowId, 'queued', 2);
+    const chain = await waitForState(first.json.workflowId, 'blocked', 2);
     expect(chain.readiness.every((c: { ok: boolean }) => c.ok)).toBe(true);
-    expect(chain.failureClass).toBeNull();
+    // Ready now; this tenant has no QuickBooks connection, so an admin owns the next step.
+    expect(chain.failureClass).toBe('authorization');
+    expect(chain.owner).toBe('admin');
+    expect(chain.actionNeeded).toContain('Connect this tenant to QuickBooks');
   });
 
   it('treats re-submitting the same version as a no-op and refuses the same version with other content', async () => {

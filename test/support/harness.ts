@@ -7,6 +7,9 @@ import { createActivities } from '../../activities/index.ts';
 import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
 import { createApp } from '../../web/app.ts';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
+import { createActivityDeps } from '../../worker/activity-deps.ts';
+import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
+import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
 import { createTestDb, type TestDb } from './db.ts';
 
 // Keep test output readable: only the SDK's warnings and errors.
@@ -26,6 +29,7 @@ export async function workflowBundle() {
 
 export interface Harness {
   db: TestDb;
+  sim: StartedSimulator;
   env: TestWorkflowEnvironment;
   taskQueue: string;
   worker: Worker;
@@ -40,15 +44,23 @@ export interface Harness {
  * A real product stack for one test file: its own database, a worker on its own task queue against the shared
  * dev server, and the web app wired to both.
  */
-export async function createHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  /** Push retry policy for workflows started through the API (short in tests). */
+  retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
+  historyLimit?: number;
+}
+
+export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDb();
+  const sim = await startSimulator({ port: 0, options: { logger: { info() {}, warn() {} }, ...opts.simulator } });
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db: db.db }),
+    activities: createActivities(createActivityDeps({ db: db.db, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -60,9 +72,15 @@ export async function createHarness(): Promise<Harness> {
     taskQueue,
     logger: pino({ level: 'silent' }),
     temporalUiUrl: 'http://localhost:8233',
+    simulatorUrl: sim.url,
+    workflowDefaults: {
+      retry: { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 6, ...opts.retry },
+      ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+    },
   });
   return {
     db,
+    sim,
     env,
     taskQueue,
     worker,
@@ -91,6 +109,7 @@ export async function createHarness(): Promise<Harness> {
       worker.shutdown();
       await running;
       await env.teardown();
+      await sim.close();
       await db.close();
     },
   };
@@ -110,4 +129,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Saves a workflow's history into test/histories/ for the replay suite when EXPORT_HISTORIES=1 (run the e2e tests
+ * that way after a deliberate workflow change, and commit the files).
+ */
+export async function exportHistory(h: Harness, workflowId: string, name: string): Promise<void> {
+  if (process.env.EXPORT_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+  const { writeFileSync } = await import('node:fs');
+  const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(new URL(`../histories/${name}.json`, import.meta.url), `${historyToJSON(history)}\n`);
 }

@@ -1,0 +1,353 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, eq, lte } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import type { StoredTokens, TokenStore } from '../db/queries/connections.ts';
+import { upsertMapping } from '../db/queries/mappings.ts';
+import { recordAttempt } from '../db/queries/syncs.ts';
+import { syncAttempts, syncs, type QboConnectionRow } from '../db/schema.ts';
+import { ErrorTypes } from '../domain/errors.ts';
+import type { ReadinessContext } from '../domain/readiness.ts';
+import type { AwraRecord } from '../domain/records.ts';
+import type { DuplicateCandidate, ExternalRef } from '../domain/sync.ts';
+import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
+import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
+import { entityFrom, qboAppUrl, queryRows, type QboCallContext, type QboClient, type QboResponse } from '../qbo/client.ts';
+import { duplicateLookupQuery, qboEntityFor, toQboPayload, type QboEntityName, type ResolvedRef } from '../qbo/mappers.ts';
+import { QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
+import type { QboEntity } from '../qbo/types.ts';
+import { resumeWaiting } from '../runtime/resume.ts';
+
+export interface QboActivityDeps {
+  db: Db;
+  tokens: TokenStore;
+  /** A client for an API base URL (one shared per-realm limiter behind all of them). */
+  clientFor(baseUrl: string): QboClient;
+  /** The OAuth client for a connection (its token endpoint: Intuit's, or the simulator's). */
+  oauthFor(connection: QboConnectionRow): QboOAuth;
+  /** Web-app base of the QuickBooks UI per environment, for deep links (the simulator's ledger in development). */
+  appBaseUrlFor?(connection: { environment: QboConnectionRow['environment']; baseUrl: string }): string | undefined;
+  /** Refresh the access token when it expires within this many ms. */
+  refreshAheadMs?: number;
+  now?: () => number;
+}
+
+/** A realm as the workflow sees it before it validates a record. */
+export interface RealmContext extends ReadinessContext {
+  connected: boolean;
+  realmId?: string;
+  environment?: QboConnectionRow['environment'];
+  status?: QboConnectionRow['status'];
+}
+
+export interface PushInput {
+  tenantId: string;
+  workflowId: string;
+  record: AwraRecord;
+  refs: Array<[string, ResolvedRef]>;
+  requestId: string;
+  attemptNo: number;
+  /** The user chose "create anyway": let QuickBooks accept a duplicate DocNumber. */
+  allowDuplicate: boolean;
+  homeCurrency?: string | null;
+  multicurrency?: boolean;
+  /** So a retrying attempt shows in the projection without overtaking a newer workflow state. */
+  projectionSeq: number;
+  retryCountBefore: number;
+}
+
+export interface PushResult {
+  externalRef: ExternalRef;
+  /** Temporal's attempt number of this activity: automatic retries are attempt − 1. */
+  activityAttempt: number;
+  adopted: boolean;
+}
+
+/** What a failed push tells the workflow (ApplicationFailure details[0]). */
+export interface PushFailureDetails {
+  classification: QboClassification;
+  activityAttempt: number;
+  requestId: string;
+}
+
+function summarize(c: QboClassification): string {
+  const parts = [c.code && `code ${c.code}`, c.message, c.detail].filter(Boolean);
+  return parts.length ? parts.join(': ') : 'no details';
+}
+
+function externalRefFrom(entityName: QboEntityName, e: QboEntity, url?: string): ExternalRef {
+  const docNumber = (e as { DocNumber?: string }).DocNumber;
+  return {
+    entity: entityName,
+    qboId: String(e.Id),
+    ...(e.SyncToken !== undefined ? { syncToken: String(e.SyncToken) } : {}),
+    ...(docNumber ? { docNumber } : {}),
+    ...(url ? { url } : {}),
+  };
+}
+
+/** Does this QuickBooks entity carry our own audit note (or, for items, our SKU)? Then we created it. */
+function isOurs(record: AwraRecord, e: Record<string, unknown>): boolean {
+  if (record.recordType === 'item') return e.Sku === record.data.sku;
+  const note = String(e.PrivateNote ?? e.Notes ?? '');
+  return note.includes(`(src ${record.sourceId} v`);
+}
+
+function candidateLabel(entityName: QboEntityName, e: Record<string, unknown>): string {
+  const name = (e.DisplayName ?? e.Name ?? (e.VendorRef as { name?: string } | undefined)?.name ?? (e.CustomerRef as { name?: string } | undefined)?.name) as string | undefined;
+  const doc = e.DocNumber ?? e.PaymentRefNum;
+  return [entityName, doc && `#${String(doc)}`, name, e.TotalAmt !== undefined && `total ${String(e.TotalAmt)}`, e.TxnDate && `dated ${String(e.TxnDate)}`]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function createQboActivities(deps: QboActivityDeps) {
+  const now = deps.now ?? Date.now;
+  const refreshAhead = deps.refreshAheadMs ?? 60_000;
+
+  /**
+   * Refreshes a realm's tokens under its row lock. If someone else refreshed while we waited, their token is used
+   * instead of refreshing again (refresh tokens rotate, and a second refresh with the old one is invalid_grant).
+   */
+  async function refreshTokens(tenantId: string, staleAccessToken: string): Promise<string> {
+    let invalidGrant: QboOAuthError | undefined;
+    const row = await deps.tokens.withRefreshLock(tenantId, async (current): Promise<StoredTokens | null> => {
+      if (current.accessToken !== staleAccessToken && current.accessTokenExpiresAt.getTime() - now() > refreshAhead) return null;
+      try {
+        const t = await deps.oauthFor(current).refresh(current.refreshToken);
+        return { ...t, refreshTokenHardExpiresAt: t.refreshTokenHardExpiresAt ?? null };
+      } catch (err) {
+        if (err instanceof QboOAuthError && (err.code === 'invalid_grant' || err.code === 'invalid_client')) {
+          invalidGrant = err;
+          return null;
+        }
+        throw err;
+      }
+    });
+    if (invalidGrant) {
+      await deps.tokens.markStatus(tenantId, 'needs_reauth', `Token refresh refused (${invalidGrant.code}): ${invalidGrant.message}`);
+      throw ApplicationFailure.create({
+        type: ErrorTypes.QboAuthorization,
+        message: `QuickBooks refused to refresh the connection (${invalidGrant.code}); an admin must reconnect QuickBooks.`,
+        nonRetryable: true,
+        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', code: invalidGrant.code, message: invalidGrant.message } }],
+      });
+    }
+    return row.accessToken;
+  }
+
+  /** Calls QuickBooks for a tenant: fresh token first, and one refresh-and-retry on a 401. */
+  async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
+    const creds = await deps.tokens.credentials(tenantId);
+    if (!creds) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.NotConnected,
+        message: 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.',
+        nonRetryable: true,
+      });
+    }
+    if (creds.status === 'needs_reauth' || creds.status === 'revoked') {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.QboAuthorization,
+        message: `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
+        nonRetryable: true,
+        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', message: `connection ${creds.status}` } }],
+      });
+    }
+    const client = deps.clientFor(creds.baseUrl);
+    const signal = Context.current().cancellationSignal;
+    let token = creds.accessToken;
+    if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token);
+    let resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+    if (resp.status === 401) {
+      token = await refreshTokens(tenantId, token);
+      resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+    }
+    if (resp.ok) await deps.tokens.markSuccess(tenantId);
+    return resp;
+  }
+
+  function failIfNotOk(resp: QboResponse, what: string): void {
+    if (resp.ok) return;
+    const c = classifyQboResponse(resp);
+    throw ApplicationFailure.create({
+      type: c.class === 'authorization' ? ErrorTypes.QboAuthorization : c.retryable ? ErrorTypes.QboRetryable : ErrorTypes.QboRejected,
+      message: `QuickBooks could not ${what} (${c.class}; ${summarize(c)}).`,
+      nonRetryable: !c.retryable,
+      details: [{ classification: c, activityAttempt: Context.current().info.attempt, requestId: '' }],
+    });
+  }
+
+  async function deepLink(tenantId: string, entity: QboEntityName, id: string): Promise<string | undefined> {
+    const row = await deps.tokens.row(tenantId);
+    if (!row) return undefined;
+    const base = deps.appBaseUrlFor?.(row);
+    if (row.environment === 'simulator' && !base) return undefined;
+    return qboAppUrl(row.environment === 'production' ? 'production' : 'sandbox', entity, id, base);
+  }
+
+  /** Entities that may already be this record in QuickBooks: by DocNumber / DisplayName / Name. */
+  async function lookup(tenantId: string, record: AwraRecord): Promise<{ entity: QboEntityName; rows: Record<string, unknown>[] }> {
+    const { entity, query } = duplicateLookupQuery(record);
+    const resp = await callQbo(tenantId, (client, ctx) => client.query(ctx, query));
+    failIfNotOk(resp, 'search for an existing entity');
+    return { entity, rows: queryRows(resp, entity) as unknown as Record<string, unknown>[] };
+  }
+
+  return {
+    /** The QuickBooks company's closing date, currency settings and connection state. */
+    async realmContext(input: { tenantId: string }): Promise<RealmContext> {
+      const creds = await deps.tokens.credentials(input.tenantId);
+      if (!creds) return { connected: false };
+      const resp = await callQbo(input.tenantId, (client, ctx) => client.preferences(ctx));
+      failIfNotOk(resp, 'read the company preferences');
+      const prefs = entityFrom(resp, 'Preferences' as QboEntityName) as
+        | { CurrencyPrefs?: { HomeCurrency?: { value?: string }; MultiCurrencyEnabled?: boolean }; AccountingInfoPrefs?: { BookCloseDate?: string } }
+        | undefined;
+      return {
+        connected: true,
+        realmId: creds.realmId,
+        environment: creds.environment,
+        status: creds.status,
+        closingDate: prefs?.AccountingInfoPrefs?.BookCloseDate ?? null,
+        homeCurrency: prefs?.CurrencyPrefs?.HomeCurrency?.value ?? null,
+        multicurrency: prefs?.CurrencyPrefs?.MultiCurrencyEnabled ?? false,
+      };
+    },
+
+    /**
+     * Duplicate risk before a create (DESIGN.md §3 step 3). An entity carrying our own audit note is this record
+     * from an earlier attempt whose answer was lost: it is adopted, not created again. Anything else with the same
+     * DocNumber / name is a candidate for a person to decide on; so is an earlier attempt of ours whose outcome is
+     * still unknown.
+     */
+    async findDuplicates(input: { tenantId: string; workflowId: string; record: AwraRecord }): Promise<{ adopt: ExternalRef | null; candidates: DuplicateCandidate[] }> {
+      const { entity, rows } = await lookup(input.tenantId, input.record);
+      const ours = rows.find((r) => isOurs(input.record, r));
+      if (ours) {
+        return { adopt: externalRefFrom(entity, ours as unknown as QboEntity, await deepLink(input.tenantId, entity, String(ours.Id))), candidates: [] };
+      }
+      const candidates: DuplicateCandidate[] = rows.map((r) => ({
+        entity,
+        qboId: String(r.Id),
+        label: candidateLabel(entity, r),
+        ...(r.DocNumber ? { docNumber: String(r.DocNumber) } : {}),
+        ...(r.TotalAmt !== undefined ? { amount: String(r.TotalAmt) } : {}),
+        ...(r.TxnDate ? { txnDate: String(r.TxnDate) } : {}),
+        source: 'qbo_query' as const,
+      }));
+      const uncertain = await deps.db
+        .select()
+        .from(syncAttempts)
+        .where(and(eq(syncAttempts.workflowId, input.workflowId), eq(syncAttempts.class, 'outcome_uncertain')));
+      for (const a of uncertain) {
+        candidates.push({
+          entity,
+          qboId: '',
+          label: `An earlier attempt (${a.requestId}, ${a.startedAt.toISOString()}) got no clear answer from QuickBooks and nothing matching was found; it may still appear.`,
+          source: 'attempt_ledger',
+        });
+      }
+      return { adopt: null, candidates };
+    },
+
+    /** Reads a QuickBooks entity someone chose to link this record to; fails clearly if it does not exist. */
+    async readEntity(input: { tenantId: string; recordType: AwraRecord['recordType']; qboId: string }): Promise<ExternalRef> {
+      const entity = qboEntityFor(input.recordType);
+      const resp = await callQbo(input.tenantId, (client, ctx) => client.read(ctx, entity, input.qboId));
+      failIfNotOk(resp, `find ${entity} ${input.qboId}`);
+      const e = entityFrom(resp, entity);
+      if (!e) throw ApplicationFailure.create({ type: ErrorTypes.QboRejected, message: `QuickBooks has no ${entity} ${input.qboId}.`, nonRetryable: true });
+      return externalRefFrom(entity, e, await deepLink(input.tenantId, entity, input.qboId));
+    },
+
+    /**
+     * Sends the create with the logical attempt's requestid (the same on every automatic retry), classifies the
+     * answer and records it as evidence. After an answer that left the outcome unknown, QuickBooks is searched
+     * first, so a lost response never becomes a second entity.
+     */
+    async pushRecord(input: PushInput): Promise<PushResult> {
+      const info = Context.current().info;
+      const activityAttempt = info.attempt;
+      const entity = qboEntityFor(input.record.recordType);
+      if (activityAttempt > 1) {
+        const [earlier] = await deps.db
+          .select({ id: syncAttempts.id })
+          .from(syncAttempts)
+          .where(and(eq(syncAttempts.workflowId, input.workflowId), eq(syncAttempts.attemptNo, input.attemptNo), eq(syncAttempts.class, 'outcome_uncertain')))
+          .limit(1);
+        if (earlier) {
+          const { rows } = await lookup(input.tenantId, input.record);
+          const ours = rows.find((r) => isOurs(input.record, r));
+          if (ours) {
+            const ref = externalRefFrom(entity, ours as unknown as QboEntity, await deepLink(input.tenantId, entity, String(ours.Id)));
+            return { externalRef: ref, activityAttempt, adopted: true };
+          }
+        }
+      }
+      const payload = toQboPayload(input.record, new Map(input.refs), { homeCurrency: input.homeCurrency ?? null, multicurrency: input.multicurrency ?? false });
+      const startedAt = new Date(now()).toISOString();
+      const resp = await callQbo(input.tenantId, (client, ctx) =>
+        client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate }),
+      );
+      const c = classifyQboResponse(resp);
+      await recordAttempt(deps.db, input.workflowId, input.tenantId, {
+        attemptNo: input.attemptNo,
+        activityAttempt,
+        requestId: input.requestId,
+        startedAt,
+        finishedAt: new Date(now()).toISOString(),
+        httpStatus: resp.status,
+        class: c.class,
+        ...(c.code ? { code: c.code } : {}),
+        ...(c.message ? { message: c.message } : resp.transportError ? { message: resp.transportError } : {}),
+        ...(c.detail ? { detail: c.detail } : {}),
+        ...(c.element ? { element: c.element } : {}),
+        ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
+      });
+      if (c.class === 'accepted') {
+        const created = entityFrom(resp, payload.entity);
+        if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);
+        return { externalRef: externalRefFrom(entity, created, await deepLink(input.tenantId, entity, String(created.Id))), activityAttempt, adopted: false };
+      }
+      if (c.retryable) {
+        await deps.db
+          .update(syncs)
+          .set({
+            state: 'retrying',
+            failureClass: c.class,
+            owner: 'system',
+            retryCount: input.retryCountBefore + activityAttempt,
+            actionNeeded: `QuickBooks answered "${summarize(c)}"; retrying automatically with the same request id ${input.requestId}.`,
+            updatedAt: new Date(),
+          })
+          .where(and(eq(syncs.workflowId, input.workflowId), lte(syncs.seq, input.projectionSeq)));
+      }
+      const details: PushFailureDetails = { classification: c, activityAttempt, requestId: input.requestId };
+      throw ApplicationFailure.create({
+        type: c.class === 'authorization' ? ErrorTypes.QboAuthorization : c.class === 'outcome_uncertain' ? ErrorTypes.QboOutcomeUncertain : c.retryable ? ErrorTypes.QboRetryable : ErrorTypes.QboRejected,
+        message: `QuickBooks ${c.retryable ? 'did not accept the request this time' : 'rejected the record'}: ${summarize(c)}`,
+        nonRetryable: !c.retryable,
+        details: [details],
+      });
+    },
+
+    /**
+     * After a master record (vendor, customer, item) or an invoice syncs: its QuickBooks id becomes a mapping and
+     * every record waiting on it is told, so it continues by itself.
+     */
+    async afterSync(input: { tenantId: string; record: AwraRecord; externalRef: ExternalRef; actor: string }): Promise<{ resumed: number }> {
+      const { record } = input;
+      let kind: MappingKind | 'invoice';
+      if (isMasterRecordType(record.recordType)) {
+        kind = record.recordType as MappingKind;
+        const name = record.recordType === 'item' ? record.data.name : 'displayName' in record.data ? record.data.displayName : undefined;
+        await upsertMapping(deps.db, { tenantId: input.tenantId, kind, sourceKey: record.sourceId, qboId: input.externalRef.qboId, qboName: name ?? null, updatedBy: input.actor });
+      } else if (record.recordType === 'invoice') {
+        kind = 'invoice';
+      } else {
+        return { resumed: 0 };
+      }
+      return { resumed: await resumeWaiting(deps.db, Context.current().client, input.tenantId, kind, record.sourceId) };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Hono } from 'hono';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { writeAudit } from '../../db/queries/audit.ts';
+import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
+import { assignUpdate, cancelUpdate, createAnywayUpdate, escalateUpdate, linkUpdate, retryUpdate } from '../../workflows/index.ts';
+import type { AppEnv } from '../deps.ts';
+import { actorOf, canActForTenant, requireRole } from './auth.ts';
+import { apiError, fieldErrors } from './errors.ts';
+
+const note = z.string().trim().max(2000);
+const ACTIONS = {
+  retry: { schema: z.strictObject({}), update: retryUpdate, roles: ['admin', 'finance'] },
+  link: { schema: z.strictObject({ qboId: z.string().trim().min(1, 'is required').max(50) }), update: linkUpdate, roles: ['admin', 'finance'] },
+  'create-anyway': { schema: z.strictObject({}), update: createAnywayUpdate, roles: ['admin', 'finance'] },
+  escalate: { schema: z.strictObject({ to: z.string().trim().min(1, 'is required').max(200), note: note.min(1, 'is required') }), update: escalateUpdate, roles: ['admin', 'finance'] },
+  assign: { schema: z.strictObject({ assignee: z.string().trim().min(1, 'is required').max(200) }), update: assignUpdate, roles: ['admin', 'finance'] },
+  cancel: { schema: z.strictObject({ reason: note.min(1, 'is required') }), update: cancelUpdate, roles: ['admin', 'finance'] },
+} as const;
+export type RecordAction = keyof typeof ACTIONS;
+export const RECORD_ACTIONS = Object.keys(ACTIONS) as RecordAction[];
+
+export type ActionOutcome =
+  | { ok: true; state: string; failureClass: string | null }
+  | { ok: false; status: 400 | 404 | 409 | 422; code: string; message: string; fields?: Record<string, string> };
+
+/**
+ * Runs a human action on a record's workflow as a Temporal Update. The workflow's validator decides whether the
+ * action fits the state; its reason comes back as a 422 for the person to read. Every attempt is audited.
+ */
+export async function runRecordAction(
+  deps: AppEnv['Variables']['deps'],
+  principal: AppEnv['Variables']['principal'],
+  workflowId: string,
+  action: string,
+  input: unknown,
+): Promise<ActionOutcome> {
+  const ref = parseSyncWorkflowId(workflowId);
+  if (!ref || !canActForTenant(principal, ref.tenantId)) return { ok: false, status: 404, code: 'not_found', message: `No record sync "${workflowId}".` };
+  const spec = ACTIONS[action as RecordAction];
+  if (!spec) return { ok: false, status: 404, code: 'unknown_action', message: `Unknown action "${action}"; use one of ${RECORD_ACTIONS.join(', ')}.` };
+  if (!(spec.roles as readonly string[]).includes(principal.role)) {
+    return { ok: false, status: 422, code: 'forbidden', message: `"${action}" needs the ${spec.roles.join(' or ')} role.` };
+  }
+  const parsed = spec.schema.safeParse(input ?? {});
+  if (!parsed.success) return { ok: false, status: 400, code: 'invalid_action', message: 'The action is missing details.', fields: fieldErrors(parsed.error) };
+  const actor = actorOf(principal);
+  const args = { ...(parsed.data as object), actor } as never;
+  try {
+    const status = await deps.temporal.workflow.getHandle(workflowId).executeUpdate(spec.update as typeof retryUpdate, { args: [args] });
+    await writeAudit(deps.db, { tenantId: ref.tenantId, actor, action: `sync.${action}`, target: workflowId, detail: parsed.data as Record<string, unknown> });
+    return { ok: true, state: status.state, failureClass: status.failureClass };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = (err.cause as Error | undefined)?.message ?? err.message;
+      await writeAudit(deps.db, { tenantId: ref.tenantId, actor, action: `sync.${action}`, target: workflowId, detail: { ...(parsed.data as object), rejected: reason }, succeeded: false });
+      return { ok: false, status: 422, code: 'action_rejected', message: reason };
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      return { ok: false, status: 409, code: 'not_running', message: 'This record\'s sync has finished; there is nothing left to act on.' };
+    }
+    throw err;
+  }
+}
+
+export function actionsApi() {
+  const app = new Hono<AppEnv>();
+  app.post('/:workflowId/actions/:action', requireRole('admin', 'finance'), async (c) => {
+    const body = (c.req.header('content-type') ?? '').includes('application/json') ? await c.req.json().catch(() => undefined) : {};
+    if (body === undefined) return apiError(c, 400, 'invalid_json', 'The request body is not valid JSON.');
+    const out = await runRecordAction(c.get('deps'), c.get('principal'), c.req.param('workflowId'), c.req.param('action'), body);
+    if (!out.ok) return apiError(c, out.status, out.code, out.message, out.fields);
+    return c.json({ workflowId: c.req.param('workflowId'), state: out.state, failureClass: out.failureClass });
+  });
+  return app;
+}

@@ -1,0 +1,8 @@
+import { defineSignal } from '@temporalio/workflow';
+
+/** AWRA submitted a newer version of the record (fire-and-forget). */
+export const sourceUpdatedSignal = defineSignal<[{ version: number }]>('sourceUpdated');
+/** A mapping (or a synced master record / invoice) this record may be waiting on changed. */
+export const mappingChangedSignal = defineSignal<[{ kind: string; key: string }]>('mappingChanged');
+/** The tenant's QuickBooks connection is healthy again (reconnected or refreshed). */
+export const connectionRestoredSignal = defineSignal<[{ tenantId: string }]>('connectionRestored');
