@@ -60,6 +60,8 @@ export const sourceRecords = pgTable(
     contentHash: text('content_hash').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
     receivedBy: text('received_by').notNull(),
+    /** The QuickBooks references this version needs ({ kind, key }[]), so mapping health can see AWRA's values. */
+    refs: jsonb('refs').$type<Array<{ kind: string; key: string }>>().notNull().default(sql`'[]'::jsonb`),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.recordType, t.sourceId, t.version] }),
@@ -100,6 +102,8 @@ export const syncs = pgTable(
   },
   (t) => [
     index('syncs_tenant_state_idx').on(t.tenantId, t.state, t.failureClass),
+    index('syncs_state_updated_idx').on(t.state, t.updatedAt),
+    index('syncs_txn_date_idx').on(t.tenantId, t.txnDate),
     index('syncs_tenant_number_idx').on(t.tenantId, t.number),
     uniqueIndex('syncs_record_idx').on(t.tenantId, t.recordType, t.sourceId),
   ],
@@ -209,7 +213,77 @@ export const qboConnections = pgTable('qbo_connections', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
+/** A cached copy of a realm's QuickBooks lists, refreshed by query, CDC and webhooks, to see stale mappings early. */
+export const qboRefs = pgTable(
+  'qbo_refs',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    entity: text('entity').notNull(),
+    qboId: text('qbo_id').notNull(),
+    name: text('name').notNull(),
+    active: boolean('active').notNull(),
+    /** active, inactive, or deleted (CDC "Deleted" stubs / a merged-away entity). */
+    status: text('status', { enum: ['active', 'inactive', 'deleted'] }).notNull(),
+    syncToken: text('sync_token'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    qboUpdatedAt: ts('qbo_updated_at'),
+    refreshedAt: ts('refreshed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.entity, t.qboId] }), index('qbo_refs_name_idx').on(t.tenantId, t.entity, t.name)],
+);
+
+/** Where each realm's reference cache stands (first full load, then CDC from this point). */
+export const qboRefState = pgTable('qbo_ref_state', {
+  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  lastFullLoadAt: ts('last_full_load_at'),
+  lastChangeSince: ts('last_change_since'),
+  lastRefreshAt: ts('last_refresh_at'),
+  lastError: text('last_error'),
+});
+
+/** OAuth `state` values: one-time, short-lived, bound to the browser (a cookie nonce) and admin that started them. */
+export const oauthStates = pgTable('oauth_states', {
+  state: text('state').primaryKey(),
+  tenantId: text('tenant_id').notNull().references(() => tenants.id),
+  nonceHash: text('nonce_hash').notNull(),
+  actor: text('actor').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
+/** People who sign in to the console. */
+export const users = pgTable('users', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['admin', 'finance'] }).notNull(),
+  /** scrypt: `scrypt$N$r$p$salt$hash` (base64). */
+  passwordHash: text('password_hash').notNull(),
+  /** Null: every tenant. */
+  tenantId: text('tenant_id').references(() => tenants.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  disabledAt: ts('disabled_at'),
+});
+
+/** Console sessions; only a hash of the session id is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
+export type QboRefRow = typeof qboRefs.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
 export type MappingRow = typeof mappings.$inferSelect;
 export type QboConnectionRow = typeof qboConnections.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../client.ts';
 import { sourceRecords } from '../schema.ts';
 import type { AwraRecord } from '../../domain/records.ts';
+import { requiredReferences } from '../../domain/required-mappings.ts';
 
 /** Stable JSON (sorted keys) so the same record always hashes the same. */
 function canonical(value: unknown): string {
@@ -42,6 +43,7 @@ export async function storeRecordVersion(db: Db, record: AwraRecord, receivedBy:
       data: record.data as Record<string, unknown>,
       contentHash: hash,
       receivedBy,
+      refs: requiredReferences(record).map((r) => ({ kind: r.kind, key: r.key })),
     })
     .onConflictDoNothing()
     .returning({ version: sourceRecords.version });
