@@ -1,5 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { createAuditActivities } from './audit.ts';
+import { createConnectionActivities } from './connection.ts';
+import { createRefActivities } from './refs.ts';
 import { createMappingActivities } from './mappings.ts';
 import { createProjectionActivities } from './projection.ts';
 import { createQboActivities, type QboActivityDeps } from './qbo.ts';
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createMappingActivities(deps),
     ...createAuditActivities(deps),
     ...createQboActivities(deps),
+    ...createConnectionActivities(deps),
+    ...createRefActivities(deps),
   };
 }
 

@@ -1,8 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import type { StoredTokens, TokenStore } from '../db/queries/connections.ts';
-import { upsertMapping } from '../db/queries/mappings.ts';
+import type { TokenStore } from '../db/queries/connections.ts';
+import { markMappingStale, upsertMapping } from '../db/queries/mappings.ts';
+import { KIND_ENTITY } from '../db/queries/refs.ts';
 import { recordAttempt } from '../db/queries/syncs.ts';
 import { syncAttempts, syncs, type QboConnectionRow } from '../db/schema.ts';
 import { ErrorTypes } from '../domain/errors.ts';
@@ -11,9 +12,10 @@ import type { AwraRecord } from '../domain/records.ts';
 import type { DuplicateCandidate, ExternalRef } from '../domain/sync.ts';
 import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
 import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
-import { entityFrom, qboAppUrl, queryRows, type QboCallContext, type QboClient, type QboResponse } from '../qbo/client.ts';
+import { entityFrom, qboAppUrl, queryRows, type QboClient, type QboResponse } from '../qbo/client.ts';
 import { duplicateLookupQuery, qboEntityFor, toQboPayload, type QboEntityName, type ResolvedRef } from '../qbo/mappers.ts';
-import { QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
+import type { QboOAuth } from '../qbo/oauth.ts';
+import { createRealmCaller } from './realm-call.ts';
 import type { QboEntity } from '../qbo/types.ts';
 import { resumeWaiting } from '../runtime/resume.ts';
 
@@ -102,69 +104,8 @@ function candidateLabel(entityName: QboEntityName, e: Record<string, unknown>): 
 
 export function createQboActivities(deps: QboActivityDeps) {
   const now = deps.now ?? Date.now;
-  const refreshAhead = deps.refreshAheadMs ?? 60_000;
 
-  /**
-   * Refreshes a realm's tokens under its row lock. If someone else refreshed while we waited, their token is used
-   * instead of refreshing again (refresh tokens rotate, and a second refresh with the old one is invalid_grant).
-   */
-  async function refreshTokens(tenantId: string, staleAccessToken: string): Promise<string> {
-    let invalidGrant: QboOAuthError | undefined;
-    const row = await deps.tokens.withRefreshLock(tenantId, async (current): Promise<StoredTokens | null> => {
-      if (current.accessToken !== staleAccessToken && current.accessTokenExpiresAt.getTime() - now() > refreshAhead) return null;
-      try {
-        const t = await deps.oauthFor(current).refresh(current.refreshToken);
-        return { ...t, refreshTokenHardExpiresAt: t.refreshTokenHardExpiresAt ?? null };
-      } catch (err) {
-        if (err instanceof QboOAuthError && (err.code === 'invalid_grant' || err.code === 'invalid_client')) {
-          invalidGrant = err;
-          return null;
-        }
-        throw err;
-      }
-    });
-    if (invalidGrant) {
-      await deps.tokens.markStatus(tenantId, 'needs_reauth', `Token refresh refused (${invalidGrant.code}): ${invalidGrant.message}`);
-      throw ApplicationFailure.create({
-        type: ErrorTypes.QboAuthorization,
-        message: `QuickBooks refused to refresh the connection (${invalidGrant.code}); an admin must reconnect QuickBooks.`,
-        nonRetryable: true,
-        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', code: invalidGrant.code, message: invalidGrant.message } }],
-      });
-    }
-    return row.accessToken;
-  }
-
-  /** Calls QuickBooks for a tenant: fresh token first, and one refresh-and-retry on a 401. */
-  async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
-    const creds = await deps.tokens.credentials(tenantId);
-    if (!creds) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.NotConnected,
-        message: 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.',
-        nonRetryable: true,
-      });
-    }
-    if (creds.status === 'needs_reauth' || creds.status === 'revoked') {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.QboAuthorization,
-        message: `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
-        nonRetryable: true,
-        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', message: `connection ${creds.status}` } }],
-      });
-    }
-    const client = deps.clientFor(creds.baseUrl);
-    const signal = Context.current().cancellationSignal;
-    let token = creds.accessToken;
-    if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token);
-    let resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
-    if (resp.status === 401) {
-      token = await refreshTokens(tenantId, token);
-      resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
-    }
-    if (resp.ok) await deps.tokens.markSuccess(tenantId);
-    return resp;
-  }
+  const { callQbo } = createRealmCaller(deps);
 
   function failIfNotOk(resp: QboResponse, what: string): void {
     if (resp.ok) return;
@@ -191,6 +132,26 @@ export function createQboActivities(deps: QboActivityDeps) {
     const resp = await callQbo(tenantId, (client, ctx) => client.query(ctx, query));
     failIfNotOk(resp, 'search for an existing entity');
     return { entity, rows: queryRows(resp, entity) as unknown as Record<string, unknown>[] };
+  }
+
+  /**
+   * QuickBooks refused a reference (610 / 2500) without always naming it: read each entity the payload referred to
+   * and mark the mappings whose entity is gone or inactive as stale, so the gap shows (and holds the next record)
+   * instead of failing again.
+   */
+  async function markRefusedRefsStale(tenantId: string, refs: Array<[string, ResolvedRef]>, why: string): Promise<void> {
+    for (const [id, ref] of refs) {
+      const [kind, ...rest] = id.split(':');
+      const entity = KIND_ENTITY[kind as MappingKind];
+      if (!entity || rest.length === 0) continue;
+      const resp = await callQbo(tenantId, (client, ctx) => client.read(ctx, entity as QboEntityName, ref.qboId));
+      const e = resp.ok ? (entityFrom(resp, entity as QboEntityName) as { Active?: boolean; Name?: string; DisplayName?: string } | undefined) : undefined;
+      const gone = resp.status === 400 || resp.status === 404 || (resp.ok && !e);
+      if (gone || e?.Active === false) {
+        const name = e?.DisplayName ?? e?.Name ?? ref.qboId;
+        await markMappingStale(deps.db, tenantId, kind!, ref.qboId, `QuickBooks refused ${entity} ${name}: ${gone ? 'it no longer exists' : 'it is inactive'} (${why})`);
+      }
+    }
   }
 
   return {
@@ -309,6 +270,7 @@ export function createQboActivities(deps: QboActivityDeps) {
         if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);
         return { externalRef: externalRefFrom(entity, created, await deepLink(input.tenantId, entity, String(created.Id))), activityAttempt, adopted: false };
       }
+      if (c.class === 'mapping') await markRefusedRefsStale(input.tenantId, input.refs, summarize(c));
       if (c.retryable) {
         await deps.db
           .update(syncs)

@@ -41,6 +41,12 @@ export interface QboOAuthEndpoints {
 }
 
 /** Options of {@link createQboOAuth}. */
+/** Intuit's OAuth paths on another host (the local simulator serves them at the same paths as Intuit). */
+export function oauthEndpointsAt(baseUrl: string): QboOAuthEndpoints {
+  const base = baseUrl.replace(/\/+$/, '');
+  return { authorize: `${base}/connect/oauth2`, token: `${base}/oauth2/v1/tokens/bearer`, revoke: `${base}/v2/oauth2/tokens/revoke` };
+}
+
 export interface QboOAuthOptions {
   clientId: string;
   clientSecret: string;

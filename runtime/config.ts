@@ -26,6 +26,12 @@ const schema = z.object({
   QBO_CLIENT_SECRET: z.string().optional(),
   QBO_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
   QBO_REDIRECT_URI: z.string().url().default('http://localhost:3000/connections/callback'),
+  /** `kid:base64-32-byte-key[,older…]`: encrypts OAuth tokens at rest; the first encrypts, all decrypt. */
+  TOKEN_ENCRYPTION_KEYS: z.string().optional(),
+  /** Verifier token of the QuickBooks webhook subscription (intuit-signature HMAC key). */
+  QBO_WEBHOOK_VERIFIER_TOKEN: z.string().optional(),
+  /** Minutes between scheduled refreshes of each realm's QuickBooks lists. */
+  QBO_REFS_REFRESH_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool,
 });
@@ -40,4 +46,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The token encryption box from config; required (npm start provides a development key). */
+export function tokenKeysFrom(config: Config): string {
+  if (!config.TOKEN_ENCRYPTION_KEYS) {
+    throw new Error('TOKEN_ENCRYPTION_KEYS is required: `kid:<32 random bytes, base64>` (npm start generates one in development).');
+  }
+  return config.TOKEN_ENCRYPTION_KEYS;
 }

@@ -15,6 +15,8 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { startTemporalDevServer, type DevServer } from './dev-server.ts';
 import { startSimulator, type StartedSimulator } from '../qbo/simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
+import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
+import { randomBytes } from 'node:crypto';
 
 const config = loadConfig();
 const dataDir = resolve(PROJECT_ROOT, config.DATA_DIR);
@@ -63,13 +65,14 @@ function runNode(name: string, file: string, env: NodeJS.ProcessEnv): ChildProce
   return child;
 }
 
-function devApiKey(): string {
-  if (config.DEV_API_KEY) return config.DEV_API_KEY;
-  const file = join(dataDir, 'dev-api-key');
+
+/** A development secret kept in the data folder, so a second start can still read what the first encrypted. */
+function devSecret(name: string, make: () => string): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = generateApiKey();
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  const value = make();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
@@ -122,7 +125,7 @@ async function main() {
   }
   const dbh = createDb({ url: databaseUrl, maxConnections: 2 });
   await migrateDb(dbh.db);
-  const apiKey = devApiKey();
+  const apiKey = config.DEV_API_KEY ?? devSecret('dev-api-key', generateApiKey);
   await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
   await dbh.close();
 
@@ -133,7 +136,14 @@ async function main() {
     simulatorUrl = simulator.url;
   }
 
+  const tokenKeys = config.TOKEN_ENCRYPTION_KEYS ?? devSecret('token-encryption-keys', () => generateEncryptionKeySpec('dev1'));
+  const webhookVerifier = config.QBO_WEBHOOK_VERIFIER_TOKEN ?? devSecret('webhook-verifier-token', () => randomBytes(24).toString('base64url'));
+  // The simulator notifies the web app of QuickBooks changes like Intuit's webhooks would.
+  simulator?.sim.setWebhook({ url: `http://127.0.0.1:${config.PORT}/webhooks/qbo`, verifierToken: webhookVerifier });
+
   const env = {
+    TOKEN_ENCRYPTION_KEYS: tokenKeys,
+    QBO_WEBHOOK_VERIFIER_TOKEN: webhookVerifier,
     ...(simulatorUrl ? { QBO_SIM_URL: simulatorUrl } : {}),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,

@@ -9,6 +9,8 @@ import { requireApiKey } from './api/auth.ts';
 import { apiError } from './api/errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { healthRoutes } from './health.ts';
+import { oauthCallbackRoutes } from './oauth.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 /** The web app: JSON API under /api/v1 and health; the console joins it later. */
 export function createApp(deps: AppDeps) {
@@ -19,6 +21,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/healthz', healthRoutes());
+  app.route('/webhooks', webhookRoutes());
+  app.route('/', oauthCallbackRoutes());
 
   const api = new Hono<AppEnv>();
   api.use('*', requireApiKey);

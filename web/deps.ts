@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { SyncRecordInput } from '../domain/sync.ts';
+import type { SecretBox } from '../runtime/secrets.ts';
 
 /** Everything the web app needs, injected by web/main.ts (or a test). */
 export interface AppDeps {
@@ -13,14 +14,23 @@ export interface AppDeps {
   temporalUiUrl: string;
   /** Seconds a blocked record waits before escalating, when its tenant sets none. */
   defaultSlaSeconds?: number;
+  /** Encrypts and decrypts OAuth tokens at rest. */
+  secrets: SecretBox;
+  /** Verifier token for QuickBooks webhook signatures; webhooks are refused without it. */
+  webhookVerifierToken?: string;
+  /** Minutes between scheduled refreshes of each realm's QuickBooks lists. */
+  refsRefreshMinutes?: number;
+  /** Intuit app settings for the OAuth connect flow (production / sandbox). */
+  intuit?: { clientId?: string; clientSecret?: string; redirectUri: string; environment: 'sandbox' | 'production' };
   /** Base URL of the development QuickBooks simulator; unset in production (connections use OAuth then). */
   simulatorUrl?: string;
   /** Options passed to new workflows (tests shorten retry backoff). */
   workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit'>;
 }
 
+/** Who is acting: an API key (AWRA, scripts) or a person signed in to the console (name = their email). */
 export interface Principal {
-  kind: 'api_key';
+  kind: 'api_key' | 'user';
   id: number;
   name: string;
   role: 'admin' | 'finance' | 'awra';

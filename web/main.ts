@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
-import { loadConfig } from '../runtime/config.ts';
+import { loadConfig, tokenKeysFrom } from '../runtime/config.ts';
+import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
 import { createApp } from './app.ts';
@@ -23,6 +24,10 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
+    refsRefreshMinutes: config.QBO_REFS_REFRESH_MINUTES,
+    intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, environment: config.QBO_ENVIRONMENT },
+    ...(config.QBO_WEBHOOK_VERIFIER_TOKEN ? { webhookVerifierToken: config.QBO_WEBHOOK_VERIFIER_TOKEN } : {}),
     ...(config.NODE_ENV !== 'production' && config.QBO_SIM_URL ? { simulatorUrl: config.QBO_SIM_URL } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

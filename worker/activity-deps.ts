@@ -2,9 +2,10 @@ import type { Db } from '../db/client.ts';
 import { createTokenStore } from '../db/queries/connections.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createQboClient, type QboClient } from '../qbo/client.ts';
-import { createQboOAuth } from '../qbo/oauth.ts';
+import { createQboOAuth, oauthEndpointsAt } from '../qbo/oauth.ts';
 import { createRealmLimiter, type RealmLimiterOptions } from '../qbo/rate-limit.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
+import type { SecretBox } from '../runtime/secrets.ts';
 
 /** Intuit app credentials (production and sandbox connections); the simulator's come with each connection. */
 export interface IntuitApp {
@@ -13,19 +14,14 @@ export interface IntuitApp {
   redirectUri: string;
 }
 
-/** The simulator's OAuth endpoints sit on the same host as its API. */
-export function simulatorOAuthEndpoints(baseUrl: string) {
-  const base = baseUrl.replace(/\/+$/, '');
-  return { authorize: `${base}/connect/oauth2`, token: `${base}/oauth2/v1/tokens/bearer`, revoke: `${base}/v2/oauth2/tokens/revoke` };
-}
 
 /** Wires the activities' dependencies: one per-realm limiter shared by every QuickBooks client of the process. */
-export function createActivityDeps(opts: { db: Db; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number }): ActivityDeps {
+export function createActivityDeps(opts: { db: Db; secrets: SecretBox; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number }): ActivityDeps {
   const limiter = createRealmLimiter(opts.limits);
   const clients = new Map<string, QboClient>();
   return {
     db: opts.db,
-    tokens: createTokenStore(opts.db),
+    tokens: createTokenStore(opts.db, opts.secrets),
     // The simulator serves stand-ins for QuickBooks web-app pages, so deep links work in development too.
     appBaseUrlFor: (c) => (c.environment === 'simulator' ? `${c.baseUrl.replace(/\/+$/, '')}/_sim/app/` : undefined),
     clientFor(baseUrl) {
@@ -43,7 +39,7 @@ export function createActivityDeps(opts: { db: Db; intuit: IntuitApp; limits?: R
           clientSecret: connection.clientSecret ?? '',
           redirectUri: opts.intuit.redirectUri,
           environment: 'sandbox',
-          endpoints: simulatorOAuthEndpoints(connection.baseUrl),
+          endpoints: oauthEndpointsAt(connection.baseUrl),
         });
       }
       if (!opts.intuit.clientId || !opts.intuit.clientSecret) {

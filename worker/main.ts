@@ -1,7 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
-import { loadConfig } from '../runtime/config.ts';
+import { loadConfig, tokenKeysFrom } from '../runtime/config.ts';
+import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
@@ -32,6 +33,7 @@ async function main() {
     activities: createActivities(
       createActivityDeps({
         db: dbh.db,
+        secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
       }),
     ),

@@ -1,8 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { qboConnections, type QboConnectionRow } from '../schema.ts';
+import type { SecretBox } from '../../runtime/secrets.ts';
 
 export type ConnectionStatus = QboConnectionRow['status'];
+/** A connection without its tokens: what pages and the API may see. */
+export type ConnectionInfo = Omit<QboConnectionRow, 'accessToken' | 'refreshToken' | 'clientSecret'>;
+/** A connection with its tokens decrypted: only for the refresh inside the token store's lock. */
+export type ConnectionWithTokens = QboConnectionRow;
 
 /** What an activity needs to call QuickBooks for a tenant. */
 export interface RealmCredentials {
@@ -44,13 +49,27 @@ export interface TokenStore {
    * Runs `refresh` while holding the realm's row lock. `refresh` gets the current row (someone may have refreshed
    * while we waited) and returns new tokens to store, or null to keep what is there.
    */
-  withRefreshLock(tenantId: string, refresh: (row: QboConnectionRow) => Promise<StoredTokens | null>): Promise<QboConnectionRow>;
+  withRefreshLock(tenantId: string, refresh: (row: ConnectionWithTokens) => Promise<StoredTokens | null>): Promise<ConnectionInfo & { accessToken: string }>;
   markStatus(tenantId: string, status: ConnectionStatus, error?: string): Promise<void>;
   markSuccess(tenantId: string): Promise<void>;
-  row(tenantId: string): Promise<QboConnectionRow | undefined>;
+  row(tenantId: string): Promise<ConnectionInfo | undefined>;
+  /** Rewrites tokens encrypted with an older key under the current one; returns how many connections changed. */
+  reencryptAll(): Promise<number>;
 }
 
-export function createTokenStore(db: Db): TokenStore {
+function info(row: QboConnectionRow): ConnectionInfo {
+  const { accessToken: _a, refreshToken: _r, clientSecret: _c, ...rest } = row;
+  return rest;
+}
+
+/** Every read and write of tokens goes through here; tokens are AES-256-GCM encrypted at rest (runtime/secrets.ts). */
+export function createTokenStore(db: Db, box: SecretBox): TokenStore {
+  const open = (row: QboConnectionRow): QboConnectionRow => ({
+    ...row,
+    accessToken: box.decrypt(row.accessToken),
+    refreshToken: box.decrypt(row.refreshToken),
+    clientSecret: row.clientSecret ? box.decrypt(row.clientSecret) : null,
+  });
   return {
     async credentials(tenantId) {
       const [row] = await db.select().from(qboConnections).where(eq(qboConnections.tenantId, tenantId));
@@ -60,7 +79,7 @@ export function createTokenStore(db: Db): TokenStore {
         realmId: row.realmId,
         baseUrl: row.baseUrl,
         environment: row.environment,
-        accessToken: row.accessToken,
+        accessToken: box.decrypt(row.accessToken),
         accessTokenExpiresAt: row.accessTokenExpiresAt,
         status: row.status,
       };
@@ -71,13 +90,13 @@ export function createTokenStore(db: Db): TokenStore {
         realmId: input.realmId,
         baseUrl: input.baseUrl,
         environment: input.environment,
-        accessToken: input.tokens.accessToken,
-        refreshToken: input.tokens.refreshToken,
+        accessToken: box.encrypt(input.tokens.accessToken),
+        refreshToken: box.encrypt(input.tokens.refreshToken),
         accessTokenExpiresAt: input.tokens.accessTokenExpiresAt,
         refreshTokenExpiresAt: input.tokens.refreshTokenExpiresAt,
         refreshTokenHardExpiresAt: input.tokens.refreshTokenHardExpiresAt ?? null,
         clientId: input.clientId ?? null,
-        clientSecret: input.clientSecret ?? null,
+        clientSecret: input.clientSecret ? box.encrypt(input.clientSecret) : null,
         scopes: input.scopes ?? 'com.intuit.quickbooks.accounting',
         status: 'healthy' as const,
         lastError: null,
@@ -92,13 +111,14 @@ export function createTokenStore(db: Db): TokenStore {
       return db.transaction(async (tx) => {
         const [row] = await tx.select().from(qboConnections).where(eq(qboConnections.tenantId, tenantId)).for('update');
         if (!row) throw new Error(`Tenant ${tenantId} has no QuickBooks connection.`);
-        const next = await refresh(row);
-        if (!next) return row;
+        const current = open(row);
+        const next = await refresh(current);
+        if (!next) return { ...info(current), accessToken: current.accessToken };
         const [updated] = await tx
           .update(qboConnections)
           .set({
-            accessToken: next.accessToken,
-            refreshToken: next.refreshToken,
+            accessToken: box.encrypt(next.accessToken),
+            refreshToken: box.encrypt(next.refreshToken),
             accessTokenExpiresAt: next.accessTokenExpiresAt,
             refreshTokenExpiresAt: next.refreshTokenExpiresAt,
             ...(next.refreshTokenHardExpiresAt ? { refreshTokenHardExpiresAt: next.refreshTokenHardExpiresAt } : {}),
@@ -109,7 +129,7 @@ export function createTokenStore(db: Db): TokenStore {
           })
           .where(eq(qboConnections.tenantId, tenantId))
           .returning();
-        return updated!;
+        return { ...info(updated!), accessToken: next.accessToken };
       });
     },
     async markStatus(tenantId, status, error) {
@@ -123,7 +143,25 @@ export function createTokenStore(db: Db): TokenStore {
     },
     async row(tenantId) {
       const [row] = await db.select().from(qboConnections).where(eq(qboConnections.tenantId, tenantId));
-      return row;
+      return row ? info(row) : undefined;
+    },
+    async reencryptAll() {
+      const rows = await db.select().from(qboConnections);
+      let changed = 0;
+      for (const row of rows) {
+        if (!box.isStale(row.accessToken) && !box.isStale(row.refreshToken) && !(row.clientSecret && box.isStale(row.clientSecret))) continue;
+        const plain = open(row);
+        await db
+          .update(qboConnections)
+          .set({
+            accessToken: box.encrypt(plain.accessToken),
+            refreshToken: box.encrypt(plain.refreshToken),
+            clientSecret: plain.clientSecret ? box.encrypt(plain.clientSecret) : null,
+          })
+          .where(eq(qboConnections.tenantId, row.tenantId));
+        changed += 1;
+      }
+      return changed;
     },
   };
 }

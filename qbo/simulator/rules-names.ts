@@ -128,7 +128,9 @@ function itemRules(ctx: RuleContext, value: QboObject): QboObject {
     }
   } else if (type === 'Service' || type === 'Other Charge') {
     if (!refId(value.IncomeAccountRef)) throw requiredParam('IncomeAccountRef');
-    if ((value.PurchaseCost !== undefined || value.PurchaseDesc !== undefined) && !refId(value.ExpenseAccountRef)) {
+    // QBO echoes PurchaseCost 0 on every item, so only a real purchase side ("I purchase this") needs the account.
+    const purchases = (value.PurchaseCost !== undefined && Number(value.PurchaseCost) !== 0) || Boolean(value.PurchaseDesc);
+    if (purchases && !refId(value.ExpenseAccountRef)) {
       throw requiredParam('ExpenseAccountRef');
     }
   } else if (type === 'NonInventory') {

@@ -58,10 +58,9 @@ describe('retry discipline and exception ownership', () => {
   });
 
   it('flags an existing QuickBooks vendor with the same name as a duplicate risk, and links to it without creating', async () => {
-    const row = (await h.db.db.select().from(qboConnections).where(eq(qboConnections.tenantId, 'ops')))[0]!;
     const manual = await fetch(`${h.sim.url}/v3/company/${t.realmId}/vendor?minorversion=75`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${row.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
+      headers: { authorization: `Bearer ${await h.accessToken('ops')}`, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ DisplayName: 'Rift Valley Timber Ltd' }),
     });
     const existing = ((await manual.json()) as { Vendor: { Id: string } }).Vendor;

@@ -10,6 +10,11 @@ import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
 import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
 import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
+import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys, type SecretBox } from '../../runtime/secrets.ts';
+import { createTokenStore } from '../../db/queries/connections.ts';
+
+/** The webhook verifier token the test web app and simulator share. */
+export const WEBHOOK_VERIFIER = 'test-webhook-verifier-token';
 import { createTestDb, type TestDb } from './db.ts';
 
 // Keep test output readable: only the SDK's warnings and errors.
@@ -29,6 +34,9 @@ export async function workflowBundle() {
 
 export interface Harness {
   db: TestDb;
+  secrets: SecretBox;
+  /** The tenant's current QuickBooks access token (decrypted from the token store). */
+  accessToken(tenantId: string): Promise<string>;
   sim: StartedSimulator;
   env: TestWorkflowEnvironment;
   taskQueue: string;
@@ -56,11 +64,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const sim = await startSimulator({ port: 0, options: { logger: { info() {}, warn() {} }, ...opts.simulator } });
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const secrets = createSecretBox(parseEncryptionKeys(generateEncryptionKeySpec()));
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities(createActivityDeps({ db: db.db, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
+    activities: createActivities(createActivityDeps({ db: db.db, secrets, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -73,13 +82,22 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     logger: pino({ level: 'silent' }),
     temporalUiUrl: 'http://localhost:8233',
     simulatorUrl: sim.url,
+    secrets,
+    webhookVerifierToken: WEBHOOK_VERIFIER,
     workflowDefaults: {
       retry: { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 6, ...opts.retry },
       ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
     },
   });
+  const tokens = createTokenStore(db.db, secrets);
   return {
     db,
+    secrets,
+    async accessToken(tenantId) {
+      const creds = await tokens.credentials(tenantId);
+      if (!creds) throw new Error(`${tenantId} is not connected`);
+      return creds.accessToken;
+    },
     sim,
     env,
     taskQueue,

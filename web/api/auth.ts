@@ -29,5 +29,5 @@ export function requireRole(...roles: Principal['role'][]): MiddlewareHandler<Ap
 }
 
 export function actorOf(p: Principal): string {
-  return `api-key:${p.name}`;
+  return p.kind === 'user' ? `user:${p.name}` : `api-key:${p.name}`;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteMapping, listMappings, upsertMapping } from '../../db/queries/mappings.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
+import { getMappingHealth } from '../../db/queries/mapping-health.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../domain/vocabulary.ts';
 import { resumeWaiting } from '../../runtime/resume.ts';
 import type { AppEnv } from '../deps.ts';
@@ -16,6 +17,13 @@ const mappingBody = z.strictObject({
 
 export function mappingsApi() {
   const app = new Hono<AppEnv>();
+
+  app.get('/health', async (c) => {
+    const tenantId = c.req.query('tenantId') ?? '';
+    if (!tenantId) return apiError(c, 400, 'invalid_query', 'Give tenantId.', { tenantId: 'is required' });
+    if (!canActForTenant(c.get('principal'), tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
+    return c.json({ tenantId, kinds: await getMappingHealth(c.get('deps').db, tenantId) });
+  });
 
   app.get('/:tenantId', async (c) => {
     const tenantId = c.req.param('tenantId');

@@ -1,0 +1,82 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { TokenStore } from '../db/queries/connections.ts';
+import { ErrorTypes } from '../domain/errors.ts';
+import { connectionWorkflowId } from '../domain/workflow-id.ts';
+import type { QboCallContext, QboClient, QboResponse } from '../qbo/client.ts';
+import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
+
+export interface RealmCallerDeps {
+  tokens: TokenStore;
+  clientFor(baseUrl: string): QboClient;
+  /** Ask for a refresh when the access token expires within this many ms (default one minute). */
+  refreshAheadMs?: number;
+  now?: () => number;
+}
+
+/** How activities call QuickBooks for a tenant: with a fresh token, asking the connection workflow when it is not. */
+export function createRealmCaller(deps: RealmCallerDeps) {
+  const now = deps.now ?? Date.now;
+  const refreshAhead = deps.refreshAheadMs ?? 60_000;
+
+  /**
+   * Asks the realm's connection workflow — the only writer of its tokens — for a fresh access token. Refreshes are
+   * serialised there, so many activities meeting the same expired token cause one refresh.
+   */
+  async function refreshTokens(tenantId: string, staleAccessToken: string, reason: string): Promise<string> {
+    const ctx = Context.current();
+    const result = await ctx.client.workflow.executeUpdateWithStart(refreshNowUpdate, {
+      args: [{ staleAccessToken, reason }],
+      startWorkflowOperation: new WithStartWorkflowOperation(realmConnection, {
+        workflowId: connectionWorkflowId(tenantId),
+        taskQueue: ctx.info.taskQueue,
+        args: [{ tenantId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    if (result.outcome === 'invalid_grant' || result.outcome === 'not_connected') {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.QboAuthorization,
+        message: result.message ?? 'The QuickBooks connection needs an admin to reconnect it.',
+        nonRetryable: true,
+        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', code: result.outcome, message: result.message } }],
+      });
+    }
+    const creds = await deps.tokens.credentials(tenantId);
+    if (!creds) throw ApplicationFailure.create({ type: ErrorTypes.NotConnected, message: 'The QuickBooks connection was removed.', nonRetryable: true });
+    return creds.accessToken;
+  }
+
+  /** Calls QuickBooks for a tenant: fresh token first, and one refresh-and-retry on a 401. */
+  async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
+    const creds = await deps.tokens.credentials(tenantId);
+    if (!creds) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.NotConnected,
+        message: 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.',
+        nonRetryable: true,
+      });
+    }
+    if (creds.status === 'needs_reauth' || creds.status === 'revoked') {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.QboAuthorization,
+        message: `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
+        nonRetryable: true,
+        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', message: `connection ${creds.status}` } }],
+      });
+    }
+    const client = deps.clientFor(creds.baseUrl);
+    const signal = Context.current().cancellationSignal;
+    let token = creds.accessToken;
+    if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token, 'access token about to expire');
+    let resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+    if (resp.status === 401) {
+      token = await refreshTokens(tenantId, token, `QuickBooks answered 401 (${resp.intuitTid ?? 'no intuit_tid'})`);
+      resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+    }
+    if (resp.ok) await deps.tokens.markSuccess(tenantId);
+    return resp;
+  }
+
+  return { callQbo, refreshTokens };
+}

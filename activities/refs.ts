@@ -1,0 +1,107 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../db/client.ts';
+import type { TokenStore } from '../db/queries/connections.ts';
+import { CACHED_ENTITIES, CDC_ENTITIES, getRefState, markMissingRefsDeleted, reconcileMappings, saveRefState, upsertRefs, type RefUpsert } from '../db/queries/refs.ts';
+import { ErrorTypes } from '../domain/errors.ts';
+import { classifyQboResponse } from '../qbo/classify.ts';
+import { queryRows, type QboClient } from '../qbo/client.ts';
+import type { QboEntityName } from '../qbo/mappers.ts';
+import { resumeWaiting } from '../runtime/resume.ts';
+import { createRealmCaller } from './realm-call.ts';
+
+export interface RefActivityDeps {
+  db: Db;
+  tokens: TokenStore;
+  clientFor(baseUrl: string): QboClient;
+  now?: () => number;
+}
+
+const PAGE = 1000;
+/** QuickBooks keeps 30 days of change data; past that a full load is needed. */
+const CDC_WINDOW_MS = 29 * 86_400_000;
+
+function toRef(entity: string, e: Record<string, unknown>): RefUpsert {
+  const deleted = e.status === 'Deleted';
+  const active = !deleted && e.Active !== false;
+  const meta = e.MetaData as { LastUpdatedTime?: string } | undefined;
+  return {
+    entity,
+    qboId: String(e.Id),
+    name: String(e.DisplayName ?? e.FullyQualifiedName ?? e.Name ?? ''),
+    active,
+    status: deleted ? 'deleted' : active ? 'active' : 'inactive',
+    syncToken: e.SyncToken !== undefined ? String(e.SyncToken) : null,
+    detail: deleted ? null : pick(e, ['AccountType', 'AccountSubType', 'Type', 'Sku', 'Taxable', 'CurrencyRef']),
+    qboUpdatedAt: meta?.LastUpdatedTime ? new Date(meta.LastUpdatedTime) : null,
+  };
+}
+
+function pick(e: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
+}
+
+export function createRefActivities(deps: RefActivityDeps) {
+  const now = deps.now ?? Date.now;
+  const { callQbo } = createRealmCaller(deps);
+  return {
+    /**
+     * Refreshes the tenant's cache of QuickBooks lists (a full query load the first time or after 30 days, CDC
+     * otherwise), then marks mappings whose entity became inactive, deleted or merged as stale — before a write
+     * fails on them — and restores ones that came back, resuming records that waited on them.
+     */
+    async refreshReferences(input: { tenantId: string; full?: boolean }): Promise<{ mode: 'full' | 'cdc'; changed: number; staled: number; restored: number }> {
+      const state = await getRefState(deps.db, input.tenantId);
+      const startedAt = new Date(now() - 60_000);
+      const since = state?.lastChangeSince;
+      const full = input.full || !state?.lastFullLoadAt || !since || now() - since.getTime() > CDC_WINDOW_MS;
+      const fail = (what: string, resp: Parameters<typeof classifyQboResponse>[0]) => {
+        const c = classifyQboResponse(resp);
+        throw ApplicationFailure.create({
+          type: c.retryable ? ErrorTypes.QboRetryable : c.class === 'authorization' ? ErrorTypes.QboAuthorization : ErrorTypes.QboRejected,
+          message: `Refreshing QuickBooks lists failed at ${what}: ${[c.code, c.message, c.detail].filter(Boolean).join(' ')}`,
+          nonRetryable: !c.retryable,
+        });
+      };
+      let changed = 0;
+      const loadInFull = async (entities: readonly string[]) => {
+        for (const entity of entities) {
+          const seen: string[] = [];
+          for (const filter of ['', ' where Active = false']) {
+            for (let start = 1; ; start += PAGE) {
+              const resp = await callQbo(input.tenantId, (client, ctx) => client.query(ctx, `select * from ${entity}${filter} startposition ${start} maxresults ${PAGE}`));
+              if (!resp.ok) fail(`${entity} query`, resp);
+              const rows = queryRows(resp, entity as QboEntityName) as unknown as Record<string, unknown>[];
+              await upsertRefs(deps.db, input.tenantId, rows.map((r) => toRef(entity, r)));
+              seen.push(...rows.map((r) => String(r.Id)));
+              changed += rows.length;
+              Context.current().heartbeat({ entity, start });
+              if (rows.length < PAGE) break;
+            }
+          }
+          await markMissingRefsDeleted(deps.db, input.tenantId, entity, seen);
+        }
+      };
+      if (full) {
+        await loadInFull(CACHED_ENTITIES);
+        await saveRefState(deps.db, input.tenantId, { lastFullLoadAt: new Date(now()), lastChangeSince: startedAt, lastRefreshAt: new Date(now()), lastError: null });
+      } else {
+        const resp = await callQbo(input.tenantId, (client, ctx) => client.cdc(ctx, CDC_ENTITIES as QboEntityName[], since!));
+        if (!resp.ok) fail('change data capture', resp);
+        const groups = ((resp.body as { CDCResponse?: Array<{ QueryResponse?: Array<Record<string, unknown>> }> }).CDCResponse?.[0]?.QueryResponse ?? []);
+        for (const group of groups) {
+          for (const entity of CDC_ENTITIES) {
+            const rows = group[entity] as Record<string, unknown>[] | undefined;
+            if (!rows?.length) continue;
+            await upsertRefs(deps.db, input.tenantId, rows.map((r) => toRef(entity, r)));
+            changed += rows.length;
+          }
+        }
+        await loadInFull(CACHED_ENTITIES.filter((e) => !CDC_ENTITIES.includes(e)));
+        await saveRefState(deps.db, input.tenantId, { lastChangeSince: startedAt, lastRefreshAt: new Date(now()), lastError: null });
+      }
+      const { staled, restored } = await reconcileMappings(deps.db, input.tenantId);
+      for (const r of restored) await resumeWaiting(deps.db, Context.current().client, input.tenantId, r.kind, r.key);
+      return { mode: full ? 'full' : 'cdc', changed, staled: staled.length, restored: restored.length };
+    },
+  };
+}

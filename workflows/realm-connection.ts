@@ -1,0 +1,116 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { RefreshOutcome } from '../activities/connection.ts';
+
+export interface RealmConnectionInput {
+  tenantId: string;
+  /** Refresh this long before the access token expires (default 10 minutes). */
+  refreshAheadMs?: number;
+  refreshes?: number;
+}
+
+export interface RealmConnectionState {
+  tenantId: string;
+  status: 'healthy' | 'refresh_due' | 'needs_reauth' | 'revoked' | 'not_connected';
+  refreshes: number;
+  nextRefreshAt: string | null;
+  lastOutcome: RefreshOutcome['outcome'] | null;
+}
+
+/** Ask for a refresh (an activity that got a 401, or a token about to expire). Answers once the token is fresh. */
+export const refreshNowUpdate = defineUpdate<RefreshOutcome, [{ staleAccessToken?: string; reason: string }]>('refreshNow');
+/** The tenant connected again (OAuth callback, simulator connection): resume its records. */
+export const reconnectedSignal = defineSignal('reconnected');
+export const connectionStateQuery = defineQuery<RealmConnectionState>('connectionState');
+
+const MAX_HISTORY_EVENTS = 2_000;
+
+/**
+ * One long-lived workflow per tenant's QuickBooks realm: the only writer of its OAuth tokens. Refreshes run one at a
+ * time (rotation never races), ahead of expiry, and on request from activities that met a 401. On invalid_grant the
+ * realm is marked needs_reauth (its records block as `authorization` when they next call QuickBooks); a reconnect
+ * resumes them all.
+ */
+export async function realmConnection(input: RealmConnectionInput): Promise<void> {
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
+  const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+  const refreshAhead = input.refreshAheadMs ?? 10 * 60_000;
+  const state: RealmConnectionState = {
+    tenantId: input.tenantId,
+    status: 'healthy',
+    refreshes: input.refreshes ?? 0,
+    nextRefreshAt: null,
+    lastOutcome: null,
+  };
+  let reconnected = false;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const refresh = async (staleAccessToken?: string): Promise<RefreshOutcome> => {
+    const result = await acts.refreshConnectionTokens({
+      tenantId: input.tenantId,
+      ...(staleAccessToken ? { staleAccessToken } : { refreshIfExpiresWithinMs: refreshAhead }),
+    });
+    state.lastOutcome = result.outcome;
+    if (result.outcome === 'refreshed') state.refreshes += 1;
+    if (result.outcome === 'invalid_grant') state.status = 'needs_reauth';
+    return result;
+  };
+  /** Refreshes one after another, never two at once. */
+  const serialized = (staleAccessToken?: string): Promise<RefreshOutcome> => {
+    const next = chain.then(() => refresh(staleAccessToken));
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  setHandler(connectionStateQuery, () => state);
+  setHandler(reconnectedSignal, () => {
+    reconnected = true;
+  });
+  setHandler(refreshNowUpdate, (req) => serialized(req.staleAccessToken), {
+    validator: (req) => {
+      if (!req.reason) throw new Error('Say why a refresh is needed.');
+    },
+  });
+
+  for (;;) {
+    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof realmConnection>({ ...input, refreshes: state.refreshes });
+    }
+    const info = await local.connectionInfo({ tenantId: input.tenantId });
+    if (!info.connected || info.status === 'needs_reauth' || info.status === 'revoked') {
+      state.status = info.connected ? (info.status as RealmConnectionState['status']) : 'not_connected';
+      state.nextRefreshAt = null;
+      await condition(() => reconnected);
+    } else {
+      state.status = 'healthy';
+      const due = new Date(info.accessTokenExpiresAt!).getTime() - refreshAhead;
+      state.nextRefreshAt = new Date(due).toISOString();
+      const woke = await condition(() => reconnected || workflowInfo().historyLength > MAX_HISTORY_EVENTS, Math.max(0, due - Date.now()));
+      if (!woke) {
+        state.status = 'refresh_due';
+        await serialized();
+        continue;
+      }
+    }
+    if (reconnected) {
+      reconnected = false;
+      state.status = 'healthy';
+      await acts.resumeAuthorizationBlocked({ tenantId: input.tenantId });
+    }
+  }
+}
