@@ -27,15 +27,25 @@ export const minorUnits = z
 
 const quantity = z.number().finite().refine((n) => Math.abs(n) < 1e12, 'is too large');
 
+// Control characters (NUL above all) cannot be stored in Postgres text or jsonb, and have no place in a record.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 const idString = (what: string) =>
   z
     .string()
     .trim()
     .min(1, `${what} is required`)
     .max(100, `${what} must be at most 100 characters`)
-    .regex(/^[^\s]+$/, `${what} must not contain spaces`);
+    .regex(/^[^\s]+$/, `${what} must not contain spaces`)
+    .refine((v) => !CONTROL.test(v), `${what} must not contain control characters`);
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !CONTROL.test(v), 'must not contain control characters');
 
 export const tenantIdSchema = z
   .string()

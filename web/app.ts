@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { actionsApi } from './api/actions.ts';
 import { connectionsApi } from './api/connections.ts';
 import { mappingsApi } from './api/mappings.ts';
-import { recordsApi } from './api/records.ts';
+import { recordsApi, recordsBatchApi } from './api/records.ts';
 import { tenantsApi } from './api/tenants.ts';
 import { requireApiKey } from './api/auth.ts';
 import { apiError } from './api/errors.ts';
@@ -26,6 +26,7 @@ export function createApp(deps: AppDeps) {
 
   const api = new Hono<AppEnv>();
   api.use('*', requireApiKey);
+  api.route('/', recordsBatchApi());
   api.route('/records', recordsApi());
   api.route('/records', actionsApi());
   api.route('/tenants', tenantsApi());

@@ -13,6 +13,54 @@ export function temporalWorkflowUrl(uiUrl: string, namespace: string, workflowId
   return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+const MAX_BATCH = 500;
+
+/**
+ * `POST /api/v1/records:batch` `{ records: [...] }` (≤ 500): each record is validated, stored and started on its
+ * own, exactly as the single endpoint would; the answer lists each item's outcome by index. A rejected item stores
+ * nothing; the others are not held back by it.
+ */
+export function recordsBatchApi() {
+  const app = new Hono<AppEnv>();
+  app.post(
+    '/:batch{records:batch}',
+    requireRole('awra', 'admin'),
+    bodyLimit({ maxSize: 8 * 1024 * 1024, onError: (c) => apiError(c, 413, 'too_large', 'A batch may be at most 8 MiB of JSON.') }),
+    async (c) => {
+      const body = await readJson(c);
+      if (!body.ok) return body.response;
+      const list = (body.value as { records?: unknown } | null)?.records;
+      if (!Array.isArray(list)) return apiError(c, 400, 'invalid_batch', 'Send { "records": [ … ] }.', { records: 'must be an array' });
+      if (list.length === 0 || list.length > MAX_BATCH) {
+        return apiError(c, 400, 'invalid_batch', `A batch holds 1 to ${MAX_BATCH} records; this one has ${list.length}.`, { records: `1 to ${MAX_BATCH} records` });
+      }
+      const principal = c.get('principal');
+      const deps = c.get('deps');
+      const results = [];
+      for (const [index, item] of list.entries()) {
+        const parsed = awraRecordSchema.safeParse(item);
+        if (!parsed.success) {
+          results.push({ index, ok: false, error: { code: 'invalid_record', message: 'The record does not match the AWRA record format; nothing was stored.', fields: fieldErrors(parsed.error) } });
+          continue;
+        }
+        if (!canActForTenant(principal, parsed.data.tenantId)) {
+          results.push({ index, ok: false, error: { code: 'forbidden', message: `This API key may not submit records for tenant "${parsed.data.tenantId}".` } });
+          continue;
+        }
+        const r = await submitRecord(deps, parsed.data, actorOf(principal));
+        results.push(
+          r.ok
+            ? { index, ok: true, workflowId: r.workflowId, outcome: r.outcome, latestVersion: r.latestVersion }
+            : { index, ok: false, error: { code: r.code, message: r.message, ...(r.fields ? { fields: r.fields } : {}) } },
+        );
+      }
+      const accepted = results.filter((r) => r.ok).length;
+      return c.json({ accepted, rejected: results.length - accepted, results }, 200);
+    },
+  );
+  return app;
+}
+
 export function recordsApi() {
   const app = new Hono<AppEnv>();
 
