@@ -4,9 +4,11 @@ import type { Db } from '../db/client.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
 import { QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
 import { resumeAfterConnection } from '../runtime/resume.ts';
+import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 export interface ConnectionActivityDeps {
   db: Db;
+  metrics?: WorkerMetrics;
   tokens: TokenStore;
   oauthFor(connection: QboConnectionRow): QboOAuth;
   /** Consider a token that expires within this window as due for refresh. */
@@ -58,10 +60,12 @@ export function createConnectionActivities(deps: ConnectionActivityDeps) {
         }
       });
       if (refused) {
+        deps.metrics?.tokenRefreshes.inc({ outcome: 'invalid_grant' });
         const e = refused as QboOAuthError;
         await deps.tokens.markStatus(input.tenantId, 'needs_reauth', `Token refresh refused (${e.code}): ${e.message}`);
         return { outcome: 'invalid_grant', message: `QuickBooks refused the refresh token (${e.code}); an admin must reconnect QuickBooks.` };
       }
+      if (refreshed) deps.metrics?.tokenRefreshes.inc({ outcome: 'refreshed' });
       return { outcome: refreshed ? 'refreshed' : 'already_fresh', accessTokenExpiresAt: row.accessTokenExpiresAt.toISOString() };
     },
 

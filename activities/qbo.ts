@@ -16,11 +16,13 @@ import { entityFrom, qboAppUrl, queryRows, type QboClient, type QboResponse } fr
 import { duplicateLookupQuery, qboEntityFor, toQboPayload, type QboEntityName, type ResolvedRef } from '../qbo/mappers.ts';
 import type { QboOAuth } from '../qbo/oauth.ts';
 import { createRealmCaller } from './realm-call.ts';
+import type { WorkerMetrics } from '../runtime/metrics.ts';
 import type { QboEntity } from '../qbo/types.ts';
 import { resumeWaiting } from '../runtime/resume.ts';
 
 export interface QboActivityDeps {
   db: Db;
+  metrics?: WorkerMetrics;
   tokens: TokenStore;
   /** A client for an API base URL (one shared per-realm limiter behind all of them). */
   clientFor(baseUrl: string): QboClient;
@@ -251,6 +253,17 @@ export function createQboActivities(deps: QboActivityDeps) {
         client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate }),
       );
       const c = classifyQboResponse(resp);
+      deps.metrics?.pushAttempts.inc({ class: c.class });
+      if (activityAttempt > 1) deps.metrics?.retries.inc();
+      Context.current().log.info('QuickBooks answered a push', {
+        tenantId: input.tenantId,
+        recordNumber: input.record.number,
+        requestId: input.requestId,
+        class: c.class,
+        httpStatus: resp.status,
+        ...(c.code ? { code: c.code } : {}),
+        ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
+      });
       await recordAttempt(deps.db, input.workflowId, input.tenantId, {
         attemptNo: input.attemptNo,
         activityAttempt,

@@ -5,9 +5,11 @@ import { ErrorTypes } from '../domain/errors.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
 import type { QboCallContext, QboClient, QboResponse } from '../qbo/client.ts';
 import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
+import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 export interface RealmCallerDeps {
   tokens: TokenStore;
+  metrics?: WorkerMetrics;
   clientFor(baseUrl: string): QboClient;
   /** Ask for a refresh when the access token expires within this many ms (default one minute). */
   refreshAheadMs?: number;
@@ -69,10 +71,17 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     const signal = Context.current().cancellationSignal;
     let token = creds.accessToken;
     if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token, 'access token about to expire');
-    let resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+    const measured = async () => {
+      const r = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+      const outcome = r.transportError ? 'transport' : `${Math.floor(r.status / 100)}xx`;
+      deps.metrics?.qboLatency.observe({ method: r.method, outcome }, r.durationMs / 1000);
+      deps.metrics?.qboQueueWait.observe(r.queuedMs / 1000);
+      return r;
+    };
+    let resp = await measured();
     if (resp.status === 401) {
       token = await refreshTokens(tenantId, token, `QuickBooks answered 401 (${resp.intuitTid ?? 'no intuit_tid'})`);
-      resp = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+      resp = await measured();
     }
     if (resp.ok) await deps.tokens.markSuccess(tenantId);
     return resp;

@@ -32,6 +32,10 @@ const schema = z.object({
   QBO_WEBHOOK_VERIFIER_TOKEN: z.string().optional(),
   /** Minutes between scheduled refreshes of each realm's QuickBooks lists. */
   QBO_REFS_REFRESH_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** The worker serves its metrics (and the SDK core's) here; 0 turns it off. The core exporter uses port + 1. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65534).default(0),
+  /** The web app's /metrics appends the worker's metrics from this URL. */
+  WORKER_METRICS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool,
 });

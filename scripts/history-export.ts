@@ -1,17 +1,19 @@
 /**
- * `npm run history:export -- <workflowId> [name]`: saves a workflow's event history as JSON into test/histories/
- * so the replay suite checks every later change of the workflow code against it.
+ * `npm run history:export -- <workflowId> [name] [--out file]`: saves a workflow's event history as JSON into
+ * test/histories/<name>.json (or --out), so the replay suite checks every later change of the workflow code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
 import { PROJECT_ROOT } from './temporal-cli.ts';
 
-const [workflowId, name] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ options: { out: { type: 'string' } }, allowPositionals: true });
+const [workflowId, name] = positionals;
 if (!workflowId) {
-  console.error('Usage: npm run history:export -- <workflowId> [file-name]');
+  console.error('Usage: npm run history:export -- <workflowId> [file-name] [--out path]');
   process.exit(2);
 }
 const config = loadConfig();
@@ -22,9 +24,8 @@ const client = await connectTemporalClient({
 });
 try {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const dir = join(PROJECT_ROOT, 'test', 'histories');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${name ?? workflowId.replace(/[^a-zA-Z0-9_-]+/g, '_')}.json`);
+  const file = values.out ?? join(PROJECT_ROOT, 'test', 'histories', `${name ?? workflowId.replace(/[^a-zA-Z0-9_-]+/g, '_')}.json`);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${historyToJSON(history)}\n`);
   console.log(`Saved ${history.events?.length ?? 0} events of ${workflowId} to ${file}`);
 } finally {

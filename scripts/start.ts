@@ -141,7 +141,10 @@ async function main() {
   // The simulator notifies the web app of QuickBooks changes like Intuit's webhooks would.
   simulator?.sim.setWebhook({ url: `http://127.0.0.1:${config.PORT}/webhooks/qbo`, verifierToken: webhookVerifier });
 
+  const workerMetricsPort = config.WORKER_METRICS_PORT || Number(process.env.WORKER_METRICS_DEFAULT_PORT ?? 9464);
   const env = {
+    WORKER_METRICS_PORT: String(workerMetricsPort),
+    WORKER_METRICS_URL: `http://127.0.0.1:${workerMetricsPort}/metrics`,
     TOKEN_ENCRYPTION_KEYS: tokenKeys,
     QBO_WEBHOOK_VERIFIER_TOKEN: webhookVerifier,
     ...(simulatorUrl ? { QBO_SIM_URL: simulatorUrl } : {}),
@@ -160,6 +163,7 @@ async function main() {
   log(`  JSON API:     ${consoleUrl}/api/v1`);
   log(`  Temporal UI:  ${temporalUiUrl}`);
   if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
+  log(`  Metrics:      ${consoleUrl}/metrics`);
   log(`  Dev API key:  ${apiKey}`);
   log(`  Data folder:  ${dataDir}`);
   log('Press Ctrl-C to stop.');

@@ -9,6 +9,7 @@ import { requireApiKey } from './api/auth.ts';
 import { apiError } from './api/errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { healthRoutes } from './health.ts';
+import { metricsRoutes } from './metrics.ts';
 import { oauthCallbackRoutes } from './oauth.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/healthz', healthRoutes());
   app.route('/webhooks', webhookRoutes());
+  app.route('/metrics', metricsRoutes());
   app.route('/', oauthCallbackRoutes());
 
   const api = new Hono<AppEnv>();

@@ -14,6 +14,8 @@ export interface AppDeps {
   temporalUiUrl: string;
   /** Seconds a blocked record waits before escalating, when its tenant sets none. */
   defaultSlaSeconds?: number;
+  /** The worker's metrics endpoint, appended to /metrics. */
+  workerMetricsUrl?: string;
   /** Encrypts and decrypts OAuth tokens at rest. */
   secrets: SecretBox;
   /** Verifier token for QuickBooks webhook signatures; webhooks are refused without it. */

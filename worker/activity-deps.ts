@@ -6,6 +6,7 @@ import { createQboOAuth, oauthEndpointsAt } from '../qbo/oauth.ts';
 import { createRealmLimiter, type RealmLimiterOptions } from '../qbo/rate-limit.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
 import type { SecretBox } from '../runtime/secrets.ts';
+import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 /** Intuit app credentials (production and sandbox connections); the simulator's come with each connection. */
 export interface IntuitApp {
@@ -16,11 +17,12 @@ export interface IntuitApp {
 
 
 /** Wires the activities' dependencies: one per-realm limiter shared by every QuickBooks client of the process. */
-export function createActivityDeps(opts: { db: Db; secrets: SecretBox; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number }): ActivityDeps {
+export function createActivityDeps(opts: { db: Db; secrets: SecretBox; metrics?: WorkerMetrics; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number }): ActivityDeps {
   const limiter = createRealmLimiter(opts.limits);
   const clients = new Map<string, QboClient>();
   return {
     db: opts.db,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     tokens: createTokenStore(opts.db, opts.secrets),
     // The simulator serves stand-ins for QuickBooks web-app pages, so deep links work in development too.
     appBaseUrlFor: (c) => (c.environment === 'simulator' ? `${c.baseUrl.replace(/\/+$/, '')}/_sim/app/` : undefined),

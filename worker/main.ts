@@ -6,6 +6,8 @@ import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { createWorkerMetrics } from '../runtime/metrics.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
@@ -16,12 +18,19 @@ async function main() {
   const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
     TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
   };
+  // The SDK core's own metrics (task latencies, pollers, sticky cache…) on a private port the metrics server reads.
+  const corePort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + 1 : undefined;
   Runtime.install({
+    ...(corePort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${corePort}` } } } } : {}),
     logger: new DefaultLogger('INFO', (entry) => {
       logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
     }),
   });
   const dbh = createDb({ url: config.DATABASE_URL });
+  const metrics = createWorkerMetrics();
+  const metricsServer = config.WORKER_METRICS_PORT
+    ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, registry: metrics.registry, coreMetricsUrl: `http://127.0.0.1:${corePort}/metrics` })
+    : undefined;
   const connection = await NativeConnection.connect({
     address: config.TEMPORAL_ADDRESS,
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
@@ -33,6 +42,7 @@ async function main() {
     activities: createActivities(
       createActivityDeps({
         db: dbh.db,
+        metrics,
         secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
       }),
@@ -42,6 +52,7 @@ async function main() {
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) drain the worker; run() resolves after that.
   await worker.run();
   await connection.close();
+  metricsServer?.close();
   await dbh.close();
   logger.info('worker stopped');
 }

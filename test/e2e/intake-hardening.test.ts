@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { count, eq } from 'drizzle-orm';
+import { count } from 'drizzle-orm';
 import { sourceRecords } from '../../db/schema.ts';
 import { awra } from '../fixtures/awra.ts';
 import { createHarness, type Harness } from '../support/harness.ts';

@@ -12,6 +12,9 @@ import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index
 import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys, type SecretBox } from '../../runtime/secrets.ts';
 import { createTokenStore } from '../../db/queries/connections.ts';
+import type { AddressInfo } from 'node:net';
+import { createWorkerMetrics } from '../../runtime/metrics.ts';
+import { startMetricsServer } from '../../worker/metrics-server.ts';
 
 /** The webhook verifier token the test web app and simulator share. */
 export const WEBHOOK_VERIFIER = 'test-webhook-verifier-token';
@@ -65,11 +68,14 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const secrets = createSecretBox(parseEncryptionKeys(generateEncryptionKeySpec()));
+  const metrics = createWorkerMetrics();
+  const metricsServer = await startMetricsServer({ port: 0, registry: metrics.registry });
+  const metricsPort = (metricsServer.address() as AddressInfo).port;
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities(createActivityDeps({ db: db.db, secrets, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
+    activities: createActivities(createActivityDeps({ db: db.db, secrets, metrics, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -83,6 +89,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     temporalUiUrl: 'http://localhost:8233',
     simulatorUrl: sim.url,
     secrets,
+    workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     webhookVerifierToken: WEBHOOK_VERIFIER,
     workflowDefaults: {
       retry: { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 6, ...opts.retry },
@@ -128,6 +135,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       await running;
       await env.teardown();
       await sim.close();
+      metricsServer.close();
       await db.close();
     },
   };

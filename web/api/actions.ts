@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
+import type { SyncStatus } from '../../domain/sync.ts';
 import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
 import { assignUpdate, cancelUpdate, createAnywayUpdate, escalateUpdate, linkUpdate, retryUpdate } from '../../workflows/index.ts';
 import type { AppEnv } from '../deps.ts';
@@ -21,7 +22,7 @@ export type RecordAction = keyof typeof ACTIONS;
 export const RECORD_ACTIONS = Object.keys(ACTIONS) as RecordAction[];
 
 export type ActionOutcome =
-  | { ok: true; state: string; failureClass: string | null }
+  | { ok: true; state: string; failureClass: string | null; /** The workflow's answer: its live state right after the action. */ sync: SyncStatus }
   | { ok: false; status: 400 | 404 | 409 | 422; code: string; message: string; fields?: Record<string, string> };
 
 /**
@@ -49,7 +50,7 @@ export async function runRecordAction(
   try {
     const status = await deps.temporal.workflow.getHandle(workflowId).executeUpdate(spec.update as typeof retryUpdate, { args: [args] });
     await writeAudit(deps.db, { tenantId: ref.tenantId, actor, action: `sync.${action}`, target: workflowId, detail: parsed.data as Record<string, unknown> });
-    return { ok: true, state: status.state, failureClass: status.failureClass };
+    return { ok: true, state: status.state, failureClass: status.failureClass, sync: status };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const reason = (err.cause as Error | undefined)?.message ?? err.message;
