@@ -20,8 +20,15 @@ import type { WorkerMetrics } from '../runtime/metrics.ts';
 import type { QboEntity } from '../qbo/types.ts';
 import { resumeWaiting } from '../runtime/resume.ts';
 
+type CompanyPrefs = {
+  CurrencyPrefs?: { HomeCurrency?: { value?: string }; MultiCurrencyEnabled?: boolean };
+  AccountingInfoPrefs?: { BookCloseDate?: string };
+};
+
 export interface QboActivityDeps {
   db: Db;
+  /** How long a realm's company preferences are reused (default 30 s). */
+  preferencesTtlMs?: number;
   metrics?: WorkerMetrics;
   tokens: TokenStore;
   /** A client for an API base URL (one shared per-realm limiter behind all of them). */
@@ -108,6 +115,10 @@ export function createQboActivities(deps: QboActivityDeps) {
   const now = deps.now ?? Date.now;
 
   const { callQbo } = createRealmCaller(deps);
+  // Company preferences (closing date, currencies) change rarely; reading them for every record would spend a
+  // large share of the realm's 500 requests/minute. A closing date set meanwhile still fails safe: QBO answers 6210.
+  const prefsTtl = deps.preferencesTtlMs ?? 30_000;
+  const prefsCache = new Map<string, { at: number; realmId: string; prefs: CompanyPrefs }>();
 
   function failIfNotOk(resp: QboResponse, what: string): void {
     if (resp.ok) return;
@@ -161,11 +172,14 @@ export function createQboActivities(deps: QboActivityDeps) {
     async realmContext(input: { tenantId: string }): Promise<RealmContext> {
       const creds = await deps.tokens.credentials(input.tenantId);
       if (!creds) return { connected: false };
-      const resp = await callQbo(input.tenantId, (client, ctx) => client.preferences(ctx));
-      failIfNotOk(resp, 'read the company preferences');
-      const prefs = entityFrom(resp, 'Preferences' as QboEntityName) as
-        | { CurrencyPrefs?: { HomeCurrency?: { value?: string }; MultiCurrencyEnabled?: boolean }; AccountingInfoPrefs?: { BookCloseDate?: string } }
-        | undefined;
+      const cached = prefsCache.get(input.tenantId);
+      let prefs = cached && now() - cached.at < prefsTtl && cached.realmId === creds.realmId ? cached.prefs : undefined;
+      if (!prefs) {
+        const resp = await callQbo(input.tenantId, (client, ctx) => client.preferences(ctx));
+        failIfNotOk(resp, 'read the company preferences');
+        prefs = (entityFrom(resp, 'Preferences' as QboEntityName) ?? {}) as CompanyPrefs;
+        prefsCache.set(input.tenantId, { at: now(), realmId: creds.realmId, prefs });
+      }
       return {
         connected: true,
         realmId: creds.realmId,

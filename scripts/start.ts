@@ -3,7 +3,7 @@
  * Postgres, migrations, worker and web console. TEMPORAL_ADDRESS / DATABASE_URL switch the embedded parts off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDb } from '../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
@@ -16,6 +16,7 @@ import { startTemporalDevServer, type DevServer } from './dev-server.ts';
 import { startSimulator, type StartedSimulator } from '../qbo/simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
+import { seedDemo } from './demo.ts';
 import { randomBytes } from 'node:crypto';
 
 const config = loadConfig();
@@ -46,6 +47,7 @@ async function shutdown(code: number) {
   await devServer?.stop();
   await simulator?.close();
   await embeddedPg?.close();
+  rmSync(join(dataDir, 'start.pid'), { force: true });
   log('Stopped.');
   process.exit(code);
 }
@@ -95,6 +97,7 @@ async function main() {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
   mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, 'start.pid'), String(process.pid));
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;
@@ -167,6 +170,14 @@ async function main() {
   log(`  Dev API key:  ${apiKey}`);
   log(`  Data folder:  ${dataDir}`);
   log('Press Ctrl-C to stop.');
+
+  // The demo company (development only; not with real Intuit credentials): through the real API and OAuth flow.
+  const demoOn = config.NODE_ENV !== 'production' && !config.QBO_CLIENT_ID && simulatorUrl && process.env.DEMO !== 'off';
+  if (demoOn) {
+    seedDemo({ baseUrl: `http://127.0.0.1:${config.PORT}`, apiKey, simulatorUrl: simulatorUrl!, log })
+      .then((s) => s.seeded && log(`Demo: ready — open ${consoleUrl} (sign in with the admin printed above).`))
+      .catch((err: Error) => log(`Demo: seeding stopped: ${err.message}`));
+  }
 }
 
 main().catch(async (err) => {

@@ -120,6 +120,11 @@ export function registerControl(app: Hono, sim: Simulator): void {
   );
 
   app.post(
+    '/_sim/companies/:realmId/entities/:entity',
+    guard(async (c) => c.json({ entity: sim.createAsUser(param(c, 'realmId'), param(c, 'entity'), await body(c, z.record(z.string(), z.unknown()))) }, 201)),
+  );
+
+  app.post(
     '/_sim/entities/:entity/:id/deactivate',
     guard(async (c) => {
       const parsed = await body(c, z.object({ realmId: z.string().optional() }));

@@ -51,6 +51,11 @@ export interface Simulator {
   clearFaults(realmId?: string): number;
   /** Makes a name-list entity inactive as a QBO user would (renamed "(deleted)"); returns it. */
   deactivate(realmId: string, entity: string, id: string): QboObject;
+  /**
+   * Creates an entity as a person would in the QuickBooks web app (same validation; a duplicate DocNumber is
+   * allowed, as QBO only warns there), for tests and demos of "someone keyed it in by hand".
+   */
+  createAsUser(realmId: string, entity: string, body: QboObject): QboObject;
   setWebhook(config: { url: string; verifierToken: string }): void;
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves when queued webhook deliveries have been attempted. */
@@ -209,6 +214,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (!current) throw new Error(`${entity} ${id} not found`);
       if (current.Active === false) return engine.render(company, entity, current);
       return engine.update(company, entity, { Id: id, SyncToken: current.SyncToken, sparse: true, Active: false }, { system: {} });
+    },
+    createAsUser: (realmId, entityName, body) => {
+      const company = requireCompany(realmId);
+      const entity = entityNamed(entityName);
+      if (!entity) throw new Error(`unknown entity ${entityName}`);
+      const created = engine.create(company, entity, body, { include: new Set(['allowduplicatedocnum']) });
+      changed();
+      return created;
     },
     setWebhook: (config) => {
       state.webhook = config;

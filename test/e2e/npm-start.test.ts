@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { demoRecords } from '../../scripts/demo.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) }).then(
+    () => true,
+    () => false,
+  );
+}
+
+let child: ChildProcess | undefined;
+const dataDir = mkdtempSync(join(tmpdir(), 'qsh-start-'));
+afterAll(() => {
+  if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start on a clean data folder', () => {
+  it('runs the whole product, seeds the demo through the real API, tells its story, and stops cleanly on Ctrl-C', async () => {
+    const [port, temporalPort, uiPort, simPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const apiKey = 'test-dev-key-for-npm-start-0001';
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_DEV_UI_PORT: String(uiPort),
+      QBO_SIM_PORT: String(simPort),
+      WORKER_METRICS_DEFAULT_PORT: String(metricsPort),
+      DATA_DIR: dataDir,
+      DEV_API_KEY: apiKey,
+      LOG_LEVEL: 'warn',
+    };
+    // The embedded defaults, as on a fresh machine: no external database or Temporal.
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+    delete env.VITEST;
+    delete env.NODE_ENV;
+    let output = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!(await check())) {
+        if (child!.exitCode !== null) throw new Error(`npm start exited (${child!.exitCode}) before ${what}:\n${output.slice(-3000)}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    await waitFor('the start banner', () => output.includes('QBO Sync Health is running.'), 180_000);
+    expect(output).toContain(`Temporal UI:  http://localhost:${uiPort}`);
+    expect(output).toContain(`Dev API key:  ${apiKey}`);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(await portOpen(uiPort)).toBe(true);
+
+    const api = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+      return res.json() as Promise<any>;
+    };
+    await waitFor('the demo to be seeded', () => output.includes('Demo: ready'), 300_000);
+    // Let every record settle: synced, linked or blocked.
+    const states = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const counts: Record<string, number> = {};
+      for (const m of text.matchAll(/^qsh_records\{tenant="awra-demo",state="(\w+)",failure_class="(\w+)"\} (\d+)/gm)) counts[`${m[1]}/${m[2]}`] = Number(m[3]);
+      return counts;
+    };
+    // Every record AWRA sent (the demo's set plus the invoice keyed in by hand) has a projection and has settled.
+    const submitted = demoRecords().length + 1;
+    await waitFor(
+      'the demo records to settle',
+      async () => {
+        const c = await states();
+        const total = Object.values(c).reduce((a, b) => a + b, 0);
+        return total === submitted && Object.keys(c).every((k) => /^(synced|linked|blocked)\//.test(k));
+      },
+      400_000,
+    );
+    const counts = await states();
+    expect(counts['synced/none']).toBe(submitted - 6);
+    expect(counts['blocked/mapping']).toBe(1); // the approved PO for an unmapped legacy item
+    expect(counts['blocked/duplicate_risk']).toBe(2); // the toner SKU conflict, and the invoice keyed in by hand after a timeout
+    expect(counts['blocked/source_data']).toBe(3); // two draft invoices, one bill in the closed period
+
+    const po = await api('/api/v1/records/qbo-sync:awra-demo:purchase_order:po-legacy');
+    expect(po).toMatchObject({ state: 'blocked', failureClass: 'mapping', owner: 'admin' });
+    const late = await api('/api/v1/records/qbo-sync:awra-demo:invoice:inv-timeout');
+    expect(late.attempts.map((a: { class: string }) => a.class)).toEqual(['outcome_uncertain', 'duplicate_risk']);
+    expect(late.duplicateCandidates.map((c: { source: string }) => c.source)).toEqual(['qbo_query', 'attempt_ledger']);
+    const closed = await api('/api/v1/records/qbo-sync:awra-demo:bill:bill-closed');
+    expect(closed.readiness.find((c: { id: string }) => c.id === 'open_period')).toMatchObject({ ok: false });
+
+    const health = await api('/api/v1/mappings/health?tenantId=awra-demo');
+    const kind = (k: string) => health.kinds.find((x: { kind: string }) => x.kind === k);
+    expect(kind('vendor')).toMatchObject({ status: 'ready', message: 'All 12 active vendors used by AWRA have QuickBooks references.' });
+    expect(kind('tax_code')).toMatchObject({ status: 'review' });
+    expect(kind('tax_code').message).toContain('Two tax categories used by AWRA');
+    expect(kind('item')).toMatchObject({ status: 'blocked' });
+    expect(kind('item').message).toContain('Duplicate SKU conflict returned by QuickBooks for SKU-TONER-01');
+    expect(kind('payment_method')).toMatchObject({ status: 'ready', message: 'Bank transfer, M-Pesa and Paystack receipts mapped to clearing accounts.' });
+    const conn = await api('/api/v1/connections/awra-demo');
+    expect(conn.status).toBe('healthy');
+    expect(conn.lastRefreshAt).not.toBeNull();
+
+    // Ctrl-C: the whole process group gets SIGINT; every part stops and frees its port.
+    process.kill(-child.pid!, 'SIGINT');
+    await waitFor('npm start to exit', () => child!.exitCode !== null, 60_000).catch(() => undefined);
+    expect(child.exitCode).toBe(0);
+    for (const p of [port, uiPort, simPort]) expect(await portOpen(p)).toBe(false);
+  }, 900_000);
+});
