@@ -4,12 +4,16 @@ import type { Db } from '../db/client.ts';
 import type { TokenStore } from '../db/queries/connections.ts';
 import { markMappingStale, upsertMapping } from '../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../db/queries/refs.ts';
-import { recordAttempt } from '../db/queries/syncs.ts';
+import { projectSync, recordAttempt } from '../db/queries/syncs.ts';
+import { getRecordVersion } from '../db/queries/records.ts';
+import { awraRecordSchema } from '../domain/records.ts';
+import { checkReadiness, isReady } from '../domain/readiness.ts';
+import { createMappingActivities, type MappingResult } from './mappings.ts';
 import { syncAttempts, syncs, type QboConnectionRow } from '../db/schema.ts';
 import { ErrorTypes } from '../domain/errors.ts';
 import type { ReadinessContext } from '../domain/readiness.ts';
 import type { AwraRecord } from '../domain/records.ts';
-import type { DuplicateCandidate, ExternalRef } from '../domain/sync.ts';
+import type { DuplicateCandidate, ExternalRef, ProjectionFacts, ReadinessCheck, SyncEvent, SyncStatus } from '../domain/sync.ts';
 import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
 import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
 import { entityFrom, qboAppUrl, queryRows, type QboClient, type QboResponse } from '../qbo/client.ts';
@@ -50,6 +54,20 @@ export interface RealmContext extends ReadinessContext {
   status?: QboConnectionRow['status'];
 }
 
+export interface DuplicateResult {
+  adopt: ExternalRef | null;
+  candidates: DuplicateCandidate[];
+}
+
+/** What prepareSync found; the parts after the first blocking step are absent. */
+export interface PreparedSync {
+  record: AwraRecord;
+  realm: RealmContext;
+  readiness: ReadinessCheck[];
+  mapping?: MappingResult;
+  duplicates?: DuplicateResult;
+}
+
 export interface PushInput {
   tenantId: string;
   workflowId: string;
@@ -63,6 +81,8 @@ export interface PushInput {
   multicurrency?: boolean;
   /** So a retrying attempt shows in the projection without overtaking a newer workflow state. */
   projectionSeq: number;
+  /** The workflow's state as the push starts ("syncing"), projected here rather than by a separate step. */
+  projection?: { status: SyncStatus; events: SyncEvent[]; facts: ProjectionFacts };
   retryCountBefore: number;
 }
 
@@ -115,6 +135,7 @@ export function createQboActivities(deps: QboActivityDeps) {
   const now = deps.now ?? Date.now;
 
   const { callQbo } = createRealmCaller(deps);
+  const mappingChecks = createMappingActivities(deps);
   // Company preferences (closing date, currencies) change rarely; reading them for every record would spend a
   // large share of the realm's 500 requests/minute. A closing date set meanwhile still fails safe: QBO answers 6210.
   const prefsTtl = deps.preferencesTtlMs ?? 30_000;
@@ -167,64 +188,87 @@ export function createQboActivities(deps: QboActivityDeps) {
     }
   }
 
+  /** The QuickBooks company's closing date, currency settings and connection state. */
+  async function loadRealm(tenantId: string): Promise<RealmContext> {
+    const creds = await deps.tokens.credentials(tenantId);
+    if (!creds) return { connected: false };
+    const cached = prefsCache.get(tenantId);
+    let prefs = cached && now() - cached.at < prefsTtl && cached.realmId === creds.realmId ? cached.prefs : undefined;
+    if (!prefs) {
+      const resp = await callQbo(tenantId, (client, ctx) => client.preferences(ctx));
+      failIfNotOk(resp, 'read the company preferences');
+      prefs = (entityFrom(resp, 'Preferences' as QboEntityName) ?? {}) as CompanyPrefs;
+      prefsCache.set(tenantId, { at: now(), realmId: creds.realmId, prefs });
+    }
+    return {
+      connected: true,
+      realmId: creds.realmId,
+      environment: creds.environment,
+      status: creds.status,
+      closingDate: prefs?.AccountingInfoPrefs?.BookCloseDate ?? null,
+      homeCurrency: prefs?.CurrencyPrefs?.HomeCurrency?.value ?? null,
+      multicurrency: prefs?.CurrencyPrefs?.MultiCurrencyEnabled ?? false,
+    };
+  }
+
+  /**
+   * Duplicate risk before a create (DESIGN.md §3 step 3). An entity carrying our own audit note is this record
+   * from an earlier attempt whose answer was lost: it is adopted, not created again. Anything else with the same
+   * DocNumber / name is a candidate for a person to decide on; so is an earlier attempt of ours whose outcome is
+   * still unknown.
+   */
+  async function findDuplicates(tenantId: string, workflowId: string, record: AwraRecord): Promise<DuplicateResult> {
+    const { entity, rows } = await lookup(tenantId, record);
+    const ours = rows.find((r) => isOurs(record, r));
+    if (ours) {
+      return { adopt: externalRefFrom(entity, ours as unknown as QboEntity, await deepLink(tenantId, entity, String(ours.Id))), candidates: [] };
+    }
+    const candidates: DuplicateCandidate[] = rows.map((r) => ({
+      entity,
+      qboId: String(r.Id),
+      label: candidateLabel(entity, r),
+      ...(r.DocNumber ? { docNumber: String(r.DocNumber) } : {}),
+      ...(r.TotalAmt !== undefined ? { amount: String(r.TotalAmt) } : {}),
+      ...(r.TxnDate ? { txnDate: String(r.TxnDate) } : {}),
+      source: 'qbo_query' as const,
+    }));
+    const uncertain = await deps.db
+      .select()
+      .from(syncAttempts)
+      .where(and(eq(syncAttempts.workflowId, workflowId), eq(syncAttempts.class, 'outcome_uncertain')));
+    for (const a of uncertain) {
+      candidates.push({
+        entity,
+        qboId: '',
+        label: `An earlier attempt (${a.requestId}, ${a.startedAt.toISOString()}) got no clear answer from QuickBooks and nothing matching was found; it may still appear.`,
+        source: 'attempt_ledger',
+      });
+    }
+    return { adopt: null, candidates };
+  }
+
   return {
-    /** The QuickBooks company's closing date, currency settings and connection state. */
-    async realmContext(input: { tenantId: string }): Promise<RealmContext> {
-      const creds = await deps.tokens.credentials(input.tenantId);
-      if (!creds) return { connected: false };
-      const cached = prefsCache.get(input.tenantId);
-      let prefs = cached && now() - cached.at < prefsTtl && cached.realmId === creds.realmId ? cached.prefs : undefined;
-      if (!prefs) {
-        const resp = await callQbo(input.tenantId, (client, ctx) => client.preferences(ctx));
-        failIfNotOk(resp, 'read the company preferences');
-        prefs = (entityFrom(resp, 'Preferences' as QboEntityName) ?? {}) as CompanyPrefs;
-        prefsCache.set(input.tenantId, { at: now(), realmId: creds.realmId, prefs });
-      }
-      return {
-        connected: true,
-        realmId: creds.realmId,
-        environment: creds.environment,
-        status: creds.status,
-        closingDate: prefs?.AccountingInfoPrefs?.BookCloseDate ?? null,
-        homeCurrency: prefs?.CurrencyPrefs?.HomeCurrency?.value ?? null,
-        multicurrency: prefs?.CurrencyPrefs?.MultiCurrencyEnabled ?? false,
-      };
-    },
+    findDuplicates: (input: { tenantId: string; workflowId: string; record: AwraRecord }) => findDuplicates(input.tenantId, input.workflowId, input.record),
 
     /**
-     * Duplicate risk before a create (DESIGN.md §3 step 3). An entity carrying our own audit note is this record
-     * from an earlier attempt whose answer was lost: it is adopted, not created again. Anything else with the same
-     * DocNumber / name is a candidate for a person to decide on; so is an earlier attempt of ours whose outcome is
-     * still unknown.
+     * Everything the workflow decides on before a push, in one activity (so a clean sync's history stays short):
+     * the stored record version, the company's settings, the readiness checks, the mappings, and — when all of those
+     * pass — the duplicate-risk lookup. It stops at the first step that blocks, like the workflow would.
      */
-    async findDuplicates(input: { tenantId: string; workflowId: string; record: AwraRecord }): Promise<{ adopt: ExternalRef | null; candidates: DuplicateCandidate[] }> {
-      const { entity, rows } = await lookup(input.tenantId, input.record);
-      const ours = rows.find((r) => isOurs(input.record, r));
-      if (ours) {
-        return { adopt: externalRefFrom(entity, ours as unknown as QboEntity, await deepLink(input.tenantId, entity, String(ours.Id))), candidates: [] };
+    async prepareSync(input: { tenantId: string; workflowId: string; recordType: AwraRecord['recordType']; sourceId: string; version: number; skipDuplicates: boolean }): Promise<PreparedSync> {
+      const record = await getRecordVersion(deps.db, input);
+      if (!record) {
+        throw ApplicationFailure.create({ type: ErrorTypes.RecordNotFound, message: `Version ${input.version} of ${input.recordType} ${input.sourceId} is not stored.`, nonRetryable: true });
       }
-      const candidates: DuplicateCandidate[] = rows.map((r) => ({
-        entity,
-        qboId: String(r.Id),
-        label: candidateLabel(entity, r),
-        ...(r.DocNumber ? { docNumber: String(r.DocNumber) } : {}),
-        ...(r.TotalAmt !== undefined ? { amount: String(r.TotalAmt) } : {}),
-        ...(r.TxnDate ? { txnDate: String(r.TxnDate) } : {}),
-        source: 'qbo_query' as const,
-      }));
-      const uncertain = await deps.db
-        .select()
-        .from(syncAttempts)
-        .where(and(eq(syncAttempts.workflowId, input.workflowId), eq(syncAttempts.class, 'outcome_uncertain')));
-      for (const a of uncertain) {
-        candidates.push({
-          entity,
-          qboId: '',
-          label: `An earlier attempt (${a.requestId}, ${a.startedAt.toISOString()}) got no clear answer from QuickBooks and nothing matching was found; it may still appear.`,
-          source: 'attempt_ledger',
-        });
-      }
-      return { adopt: null, candidates };
+      const parsed = awraRecordSchema.parse(record);
+      if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [] };
+      const realm = await loadRealm(input.tenantId);
+      const readiness = checkReadiness(parsed, realm);
+      if (!isReady(readiness) || !realm.connected) return { record: parsed, realm, readiness };
+      const mapping = await mappingChecks.checkMappings({ tenantId: input.tenantId, record: parsed });
+      if (mapping.checks.some((m) => !m.ok) || input.skipDuplicates) return { record: parsed, realm, readiness, mapping };
+      const duplicates = await findDuplicates(input.tenantId, input.workflowId, parsed);
+      return { record: parsed, realm, readiness, mapping, duplicates };
     },
 
     /** Reads a QuickBooks entity someone chose to link this record to; fails clearly if it does not exist. */
@@ -245,6 +289,7 @@ export function createQboActivities(deps: QboActivityDeps) {
     async pushRecord(input: PushInput): Promise<PushResult> {
       const info = Context.current().info;
       const activityAttempt = info.attempt;
+      if (input.projection) await projectSync(deps.db, input.projection.status, input.projection.events, input.projection.facts);
       const entity = qboEntityFor(input.record.recordType);
       if (activityAttempt > 1) {
         const [earlier] = await deps.db

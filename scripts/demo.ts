@@ -60,7 +60,7 @@ const ITEMS: Array<{ id: string; sku: string; name: string; kind: 'inventory' | 
 /** The item QuickBooks already has under the same name: its "create anyway" meets a provider conflict. */
 const CONFLICT_ITEM = 'itm-toner';
 
-async function api(opts: DemoOptions, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+async function api(opts: DemoOptions, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped JSON of our own API, read field by field
   const res = await fetch(`${opts.baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${opts.apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
@@ -77,6 +77,7 @@ async function api(opts: DemoOptions, method: string, path: string, body?: unkno
   return { status: res.status, json, headers: res.headers };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON of the simulator's control API
 async function sim(opts: DemoOptions, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${opts.simulatorUrl}${path}`, {
     method,

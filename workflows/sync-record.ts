@@ -14,9 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { PushFailureDetails, RealmContext } from '../activities/qbo.ts';
+import type { PreparedSync, PushFailureDetails } from '../activities/qbo.ts';
 import { ErrorTypes } from '../domain/errors.ts';
-import { checkReadiness, isReady, recordAmount, recordTxnDate } from '../domain/readiness.ts';
+import { isReady, recordAmount, recordTxnDate } from '../domain/readiness.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { pushRequestId } from '../domain/request-id.ts';
 import type { ExternalRef, ProjectionFacts, SyncEvent, SyncRecordInput, SyncResult, SyncStatus } from '../domain/sync.ts';
@@ -263,16 +263,28 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
       status.blockedSince = null;
       status.slaDueAt = null;
     }
-    upsertSearchAttributes([
-      { key: SyncStateAttr, value: state },
-      { key: FailureClassAttr, value: failureClass ?? 'none' },
-      { key: OwnerAttr, value: status.owner ?? 'none' },
-    ]);
   };
 
+  /**
+   * Search attributes follow the projected state: upserted only when it changed since the last upsert, and only
+   * when a state is projected (intermediate steps inside one workflow task would only lengthen the history).
+   */
+  let upserted = '';
+  const syncSearchAttributes = () => {
+    const values = [status.state, status.failureClass ?? 'none', status.owner ?? 'none', status.number];
+    if (values.join('|') === upserted) return;
+    upserted = values.join('|');
+    upsertSearchAttributes([
+      { key: SyncStateAttr, value: status.state },
+      { key: FailureClassAttr, value: status.failureClass ?? 'none' },
+      { key: OwnerAttr, value: status.owner ?? 'none' },
+      ...(status.number ? [{ key: RecordNumberAttr, value: status.number }] : []),
+    ]);
+  };
+  const snapshot = () => ({ status: { ...status, readiness: [...status.readiness], mappings: [...status.mappings], duplicateCandidates: [...status.duplicateCandidates] }, events: pending.splice(0), facts });
   const project = async () => {
-    const events = pending.splice(0);
-    await quick.projectSync({ status: { ...status, readiness: [...status.readiness], mappings: [...status.mappings], duplicateCandidates: [...status.duplicateCandidates] }, events, facts });
+    syncSearchAttributes();
+    await quick.projectSync(snapshot());
   };
 
   const block = async (failureClass: FailureClass, actionNeeded: string, message: string, data?: Record<string, unknown>, owner?: Owner) => {
@@ -310,17 +322,20 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     status.externalRef = ref;
     setState(state);
     event(state, message, actor, { qboId: ref.qboId, entity: ref.entity });
-    await project();
-    if (isMasterRecordType(record.recordType) || record.recordType === 'invoice') {
+    const tellDependents = async () => {
       const { resumed } = await qbo.afterSync({ tenantId: status.tenantId, record, externalRef: ref, actor: state === 'linked' ? actor : 'sync' });
-      if (resumed > 0) {
-        event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
-        await project();
-      }
+      if (resumed > 0) event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
+    };
+    // A master record's mapping is written before it shows as synced, so "synced" always means "usable as a
+    // reference"; an invoice's dependants read its projected state, so it is projected first.
+    if (isMasterRecordType(record.recordType)) await tellDependents();
+    await project();
+    if (record.recordType === 'invoice') {
+      await tellDependents();
+      if (pending.length > 0) await project();
     }
   };
 
-  let record: AwraRecord | undefined;
   let loadedVersion = 0;
   for (;;) {
     if (triggers.has('cancel')) break;
@@ -328,6 +343,8 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     triggers.delete('mapping');
     triggers.delete('connection');
     triggers.delete('retry');
+    // The "create anyway" decision lives in `createAnyway` until the push it allows has run.
+    triggers.delete('create_anyway');
 
     if (workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
       await project();
@@ -347,19 +364,42 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     }
 
     const version = latestVersion;
+    // Steps 1-3 (readiness with the company's settings, mappings, duplicate risk) in one activity, so a clean sync's
+    // history stays short; it stops at the first step that blocks.
+    setState('validating');
+    let prep: PreparedSync;
+    try {
+      prep = await qbo.prepareSync({
+        tenantId: input.tenantId,
+        workflowId,
+        recordType: input.recordType,
+        sourceId: input.sourceId,
+        version,
+        skipDuplicates: createAnyway || linkRequest !== undefined,
+      });
+    } catch (err) {
+      const f = failureOf(err);
+      const cls = f.details?.classification?.class;
+      const failureClass: FailureClass = cls && cls !== 'accepted' ? cls : f.type === ErrorTypes.QboAuthorization || f.type === ErrorTypes.NotConnected ? 'authorization' : 'transient';
+      await block(
+        failureClass,
+        failureClass === 'authorization' ? `An admin must reconnect QuickBooks. ${f.message}` : `Checking the record against QuickBooks failed: ${f.message} Retry when QuickBooks answers again.`,
+        `Could not prepare the sync: ${f.message}`,
+        undefined,
+        'admin',
+      );
+      await waitForChange(['connection', 'retry']);
+      continue;
+    }
+    const record = prep.record;
     if (version !== loadedVersion) {
       status.version = version;
-      record = await quick.loadRecordVersion({ tenantId: input.tenantId, recordType: input.recordType, sourceId: input.sourceId, version });
       loadedVersion = version;
       const amount = recordAmount(record);
       facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
-      if (record.number !== status.number) {
-        status.number = record.number;
-        upsertSearchAttributes([{ key: RecordNumberAttr, value: record.number }]);
-      }
+      status.number = record.number;
       event('version_received', `Version ${version} of ${record.number} received from AWRA.`, 'awra', { version });
     }
-    if (!record) throw new Error('unreachable: record not loaded');
 
     if (record.status === 'void') {
       setState('cancelled');
@@ -368,18 +408,9 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
       return { state: status.state, externalRef: status.externalRef, retryCount: status.retryCount };
     }
 
-    // 1. Validate the source record (with what QuickBooks says about the company: closing date, currency).
-    setState('validating');
-    let realm: RealmContext;
-    try {
-      realm = await qbo.realmContext({ tenantId: input.tenantId });
-    } catch (err) {
-      const f = failureOf(err);
-      await block('authorization', `An admin must reconnect QuickBooks. ${f.message}`, `QuickBooks connection problem: ${f.message}`);
-      await waitForChange(['connection', 'retry']);
-      continue;
-    }
-    status.readiness = checkReadiness(record, realm);
+    // 1. Validate the source record.
+    const realm = prep.realm;
+    status.readiness = prep.readiness;
     if (!isReady(status.readiness)) {
       const failed = status.readiness.filter((c) => !c.ok);
       await block(
@@ -391,15 +422,14 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
       await waitForChange(['retry']);
       continue;
     }
-    if (!realm.connected) {
+    if (!realm.connected || !prep.mapping) {
       await block('authorization', 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.', 'Ready, but the tenant has no QuickBooks connection.');
       await waitForChange(['connection', 'retry']);
       continue;
     }
 
     // 2. Check required mappings.
-    setState('checking_mappings');
-    const mapping = await quick.checkMappings({ tenantId: input.tenantId, record });
+    const mapping = prep.mapping;
     status.mappings = mapping.checks;
     const gaps = mapping.checks.filter((m) => !m.ok);
     if (gaps.length > 0) {
@@ -430,18 +460,8 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     }
 
     // 3. Duplicate risk before any create.
-    if (!createAnyway) {
-      setState('checking_duplicates');
-      let dup;
-      try {
-        dup = await qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record });
-      } catch (err) {
-        const f = failureOf(err);
-        const cls = f.details?.classification?.class;
-        await block(cls && cls !== 'accepted' ? cls : 'transient', `Checking QuickBooks for an existing entity failed: ${f.message}`, f.message, undefined, 'admin');
-        await waitForChange(['connection', 'retry']);
-        continue;
-      }
+    const dup = prep.duplicates;
+    if (!createAnyway && dup) {
       if (dup.adopt) {
         await finish('synced', dup.adopt, record, `${record.number} was already in QuickBooks from an earlier attempt (${dup.adopt.entity} ${dup.adopt.qboId}); adopted it instead of creating a duplicate.`);
         break;
@@ -464,9 +484,9 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     const requestId = pushRequestId(workflowId, version, logicalAttempt);
     setState('syncing');
     event('push', `Sending ${record.number} to QuickBooks (request ${requestId}).`, 'system', { requestId });
-    await project();
     try {
       const result = await qbo.pushRecord({
+        projection: snapshot(),
         tenantId: input.tenantId,
         workflowId,
         record,
