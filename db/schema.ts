@@ -150,7 +150,7 @@ export const syncEvents = pgTable(
     actor: text('actor').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (t) => [uniqueIndex('sync_events_wf_seq_idx').on(t.workflowId, t.seq)],
+  (t) => [uniqueIndex('sync_events_wf_seq_idx').on(t.workflowId, t.seq), index('sync_events_tenant_at_idx').on(t.tenantId, t.at)],
 );
 
 /** Every human action and automatic escalation. */

@@ -9,6 +9,7 @@ import { createDb } from '../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { ensureApiKey, generateApiKey } from '../db/queries/api-keys.ts';
+import { ensureDevAdmin } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
@@ -130,6 +131,9 @@ async function main() {
   await migrateDb(dbh.db);
   const apiKey = config.DEV_API_KEY ?? devSecret('dev-api-key', generateApiKey);
   await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
+  // Console sign-in for development: the password is kept in the data folder so every start can print it.
+  const devPassword = config.NODE_ENV === 'production' ? undefined : devSecret('dev-console-password', () => randomBytes(12).toString('base64url'));
+  if (devPassword) await ensureDevAdmin(dbh.db, devPassword);
   await dbh.close();
 
   // The QuickBooks simulator stands in for Intuit in development (never in production).
@@ -162,7 +166,7 @@ async function main() {
   await waitForHealth(`http://127.0.0.1:${config.PORT}/healthz`, 120_000);
   log('');
   log('QBO Sync Health is running.');
-  log(`  Console:      ${consoleUrl}`);
+  log(`  Console:      ${consoleUrl}${devPassword ? `   (sign in as admin@localhost or finance@localhost, password ${devPassword})` : ''}`);
   log(`  JSON API:     ${consoleUrl}/api/v1`);
   log(`  Temporal UI:  ${temporalUiUrl}`);
   if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
@@ -175,7 +179,7 @@ async function main() {
   const demoOn = config.NODE_ENV !== 'production' && !config.QBO_CLIENT_ID && simulatorUrl && process.env.DEMO !== 'off';
   if (demoOn) {
     seedDemo({ baseUrl: `http://127.0.0.1:${config.PORT}`, apiKey, simulatorUrl: simulatorUrl!, log })
-      .then((s) => s.seeded && log(`Demo: ready — open ${consoleUrl} (sign in with the admin printed above).`))
+      .then((s) => s.seeded && log(`Demo: ready — open ${consoleUrl} and sign in as printed above.`))
       .catch((err: Error) => log(`Demo: seeding stopped: ${err.message}`));
   }
 }

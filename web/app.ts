@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { actionsApi } from './api/actions.ts';
+import { closeReadinessApi } from './api/close-readiness.ts';
 import { connectionsApi } from './api/connections.ts';
 import { mappingsApi } from './api/mappings.ts';
+import { queueApi } from './api/queue.ts';
 import { recordsApi, recordsBatchApi } from './api/records.ts';
 import { tenantsApi } from './api/tenants.ts';
 import { requireApiKey } from './api/auth.ts';
 import { apiError } from './api/errors.ts';
+import { consoleApp } from './console/index.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -33,9 +36,12 @@ export function createApp(deps: AppDeps) {
   api.route('/records', actionsApi());
   api.route('/tenants', tenantsApi());
   api.route('/mappings', mappingsApi());
+  api.route('/queue', queueApi());
+  api.route('/close-readiness', closeReadinessApi());
   api.route('/', connectionsApi());
   api.notFound((c) => apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/api/v1', api);
+  app.route('/', consoleApp());
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();

@@ -204,9 +204,10 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   );
   setHandler(
     escalateUpdate,
-    (req) => {
+    async (req) => {
       status.escalatedTo = req.to.trim();
       event('escalated', `Escalated to ${req.to.trim()} by ${req.actor}: ${req.note.trim()}`, req.actor, { to: req.to.trim() });
+      await project();
       return status;
     },
     {
@@ -220,9 +221,11 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   );
   setHandler(
     assignUpdate,
-    (req) => {
+    async (req) => {
       status.assignee = req.assignee.trim();
       event('assigned', `Assigned to ${req.assignee.trim()} by ${req.actor}.`, req.actor, { assignee: req.assignee.trim() });
+      // Ownership changes are visible in the queue at once, not only at the next state change.
+      await project();
       return status;
     },
     {

@@ -1,0 +1,1 @@
+CREATE INDEX "sync_events_tenant_at_idx" ON "sync_events" USING btree ("tenant_id","at");

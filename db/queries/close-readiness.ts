@@ -1,0 +1,208 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import type { MoneyTotal } from '../../domain/mapping-health.ts';
+import type { FailureClass, Owner, RecordType, SyncState } from '../../domain/vocabulary.ts';
+
+/**
+ * Close readiness of one tenant and month: the records dated in the period (syncs.txn_date, indexed with the
+ * tenant), what synced, what did not and why, who owns what is left, and the evidence row of each record.
+ */
+
+export interface Period {
+  /** YYYY-MM */
+  period: string;
+  /** First day, inclusive (YYYY-MM-DD). */
+  from: string;
+  /** First day of the next month, exclusive. */
+  until: string;
+}
+
+export function parsePeriod(period: string): Period | undefined {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(period);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const next = month === 12 ? `${year + 1}-01` : `${year}-${String(month + 1).padStart(2, '0')}`;
+  return { period, from: `${period}-01`, until: `${next}-01` };
+}
+
+export interface CloseEvidence {
+  workflowId: string;
+  number: string;
+  recordType: RecordType;
+  txnDate: string | null;
+  state: SyncState;
+  failureClass: FailureClass | null;
+  owner: Owner | null;
+  assignee: string | null;
+  actionNeeded: string | null;
+  currency: string | null;
+  amountMinor: number | null;
+  qboId: string | null;
+  qboEntity: string | null;
+  attempts: number;
+  retryCount: number;
+  /** QuickBooks' last answer to a push: "6210: Account period closed …". */
+  lastProviderMessage: string | null;
+  /** People who acted on the record (link, retry, create anyway, cancel, assign, escalate) or set a mapping it waited on. */
+  resolvedBy: string | null;
+  /** How it ended: the final event's sentence (synced, linked, cancelled). */
+  resolution: string | null;
+  /** Dated on or before QuickBooks' closing date (the readiness check said so, or QuickBooks answered 6210). */
+  closedPeriod: boolean;
+}
+
+export interface CloseReadiness extends Period {
+  tenantId: string;
+  total: number;
+  byState: Array<{ state: SyncState; records: number }>;
+  /** Blocked money, per currency. */
+  blockedAmounts: MoneyTotal[];
+  /** Open work (blocked, or still on its way), per owner. */
+  byOwner: Array<{ owner: Owner; records: number }>;
+  byFailureClass: Array<{ failureClass: FailureClass; records: number }>;
+  closedPeriodRecords: number;
+  records: CloseEvidence[];
+  truncated: boolean;
+}
+
+type Row = Record<string, unknown>;
+const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+export async function closeReadiness(db: Db, tenantId: string, p: Period, limit = 5000): Promise<CloseReadiness> {
+  const rows = (await db.execute(sql`
+    select s.workflow_id, s.number, s.record_type, s.txn_date, s.state, s.failure_class, s.owner, s.assignee, s.action_needed,
+           s.currency, s.amount_minor::text as amount_minor, s.external_ref->>'qboId' as qbo_id, s.external_ref->>'entity' as qbo_entity,
+           s.retry_count,
+           (select count(*)::int from sync_attempts a where a.workflow_id = s.workflow_id) as attempts,
+           la.code as last_code, la.message as last_message, la.detail as last_detail,
+           fe.message as resolution,
+           (select string_agg(distinct who, '; ') from (
+              select e.actor as who from sync_events e
+               where e.workflow_id = s.workflow_id and e.actor not in ('system', 'awra')
+              union
+              select ae.actor from audit_events ae
+               where ae.tenant_id = s.tenant_id and ae.action = 'mapping.set' and ae.succeeded
+                 and ae.target in (
+                   select (g->>'kind') || ':' || (g->>'key')
+                     from sync_events be cross join lateral jsonb_array_elements(coalesce(be.data->'gaps', '[]'::jsonb)) g
+                    where be.workflow_id = s.workflow_id and be.kind = 'blocked')
+           ) people) as resolved_by,
+           (s.readiness @> '[{"id":"open_period","ok":false}]'::jsonb
+             or exists (select 1 from sync_attempts a where a.workflow_id = s.workflow_id and a.code = '6210')) as closed_period
+      from syncs s
+      left join lateral (
+        select a.code, a.message, a.detail from sync_attempts a
+         where a.workflow_id = s.workflow_id
+         order by a.attempt_no desc, a.activity_attempt desc limit 1
+      ) la on true
+      left join lateral (
+        select e.message from sync_events e
+         where e.workflow_id = s.workflow_id and e.kind in ('synced', 'linked', 'cancelled')
+         order by e.seq desc limit 1
+      ) fe on s.state in ('synced', 'linked', 'cancelled')
+     where s.tenant_id = ${tenantId} and s.txn_date >= ${p.from} and s.txn_date < ${p.until}
+     order by s.txn_date, s.number
+     limit ${limit + 1}`)) as unknown as Row[];
+
+  const records: CloseEvidence[] = rows.slice(0, limit).map((r) => ({
+    workflowId: String(r.workflow_id),
+    number: String(r.number),
+    recordType: r.record_type as RecordType,
+    txnDate: s(r.txn_date),
+    state: r.state as SyncState,
+    failureClass: s(r.failure_class) as FailureClass | null,
+    owner: s(r.owner) as Owner | null,
+    assignee: s(r.assignee),
+    actionNeeded: s(r.action_needed),
+    currency: s(r.currency),
+    amountMinor: r.amount_minor === null || r.amount_minor === undefined ? null : Number(r.amount_minor),
+    qboId: s(r.qbo_id),
+    qboEntity: s(r.qbo_entity),
+    attempts: Number(r.attempts ?? 0),
+    retryCount: Number(r.retry_count ?? 0),
+    lastProviderMessage: r.last_code || r.last_message ? [s(r.last_code), s(r.last_message), s(r.last_detail)].filter(Boolean).join(': ') : null,
+    resolvedBy: s(r.resolved_by),
+    resolution: s(r.resolution),
+    closedPeriod: r.closed_period === true || r.closed_period === 't',
+  }));
+
+  // Aggregates over every record of the period, not only the listed ones.
+  const agg = (await db.execute(sql`
+    select state, failure_class, owner, currency, count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total
+      from syncs where tenant_id = ${tenantId} and txn_date >= ${p.from} and txn_date < ${p.until}
+     group by state, failure_class, owner, currency`)) as unknown as Row[];
+  const byState = new Map<SyncState, number>();
+  const byOwner = new Map<Owner, number>();
+  const byClass = new Map<FailureClass, number>();
+  const blocked = new Map<string, number>();
+  let total = 0;
+  for (const r of agg) {
+    const n = Number(r.n);
+    const state = r.state as SyncState;
+    total += n;
+    byState.set(state, (byState.get(state) ?? 0) + n);
+    const open = state !== 'synced' && state !== 'linked' && state !== 'cancelled';
+    if (open) {
+      const owner = (s(r.owner) ?? 'system') as Owner;
+      byOwner.set(owner, (byOwner.get(owner) ?? 0) + n);
+    }
+    if (state === 'blocked') {
+      if (r.failure_class) byClass.set(r.failure_class as FailureClass, (byClass.get(r.failure_class as FailureClass) ?? 0) + n);
+      if (r.currency) blocked.set(String(r.currency), (blocked.get(String(r.currency)) ?? 0) + Number(r.total));
+    }
+  }
+  const closed = (await db.execute(sql`
+    select count(*)::int as n from syncs s
+     where s.tenant_id = ${tenantId} and s.txn_date >= ${p.from} and s.txn_date < ${p.until}
+       and (s.readiness @> '[{"id":"open_period","ok":false}]'::jsonb
+            or exists (select 1 from sync_attempts a where a.workflow_id = s.workflow_id and a.code = '6210'))`)) as unknown as Row[];
+
+  return {
+    ...p,
+    tenantId,
+    total,
+    byState: [...byState].map(([state, records]) => ({ state, records })),
+    blockedAmounts: [...blocked].map(([currency, amountMinor]) => ({ currency, amountMinor })).sort((a, b) => a.currency.localeCompare(b.currency)),
+    byOwner: [...byOwner].map(([owner, records]) => ({ owner, records })).sort((a, b) => b.records - a.records),
+    byFailureClass: [...byClass].map(([failureClass, records]) => ({ failureClass, records })).sort((a, b) => b.records - a.records),
+    closedPeriodRecords: Number(closed[0]?.n ?? 0),
+    records,
+    truncated: rows.length > limit,
+  };
+}
+
+const CSV_COLUMNS: Array<[string, (r: CloseEvidence) => string | number | null]> = [
+  ['record_number', (r) => r.number],
+  ['record_type', (r) => r.recordType],
+  ['txn_date', (r) => r.txnDate],
+  ['state', (r) => r.state],
+  ['failure_class', (r) => r.failureClass],
+  ['owner', (r) => r.owner],
+  ['currency', (r) => r.currency],
+  ['amount_minor', (r) => r.amountMinor],
+  ['qbo_entity', (r) => r.qboEntity],
+  ['qbo_id', (r) => r.qboId],
+  ['attempts', (r) => r.attempts],
+  ['retry_count', (r) => r.retryCount],
+  ['last_provider_message', (r) => r.lastProviderMessage],
+  ['resolved_by', (r) => r.resolvedBy],
+  ['resolution', (r) => r.resolution],
+  ['action_needed', (r) => r.actionNeeded],
+  ['closed_period', (r) => (r.closedPeriod ? 'yes' : 'no')],
+  ['workflow_id', (r) => r.workflowId],
+];
+
+/** RFC 4180 quoting; a leading = + - @ is neutralised so a spreadsheet never runs a cell as a formula. */
+export function csvCell(v: string | number | null): string {
+  if (v === null) return '';
+  let text = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function closeEvidenceCsv(records: readonly CloseEvidence[]): string {
+  const lines = [CSV_COLUMNS.map(([h]) => h).join(',')];
+  for (const r of records) lines.push(CSV_COLUMNS.map(([, get]) => csvCell(get(r))).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { sessions, users } from '../../db/schema.ts';
+import { authenticate, createSession, createUser, ensureDevAdmin, findSession, hashPassword, hashSessionId, verifyPassword } from '../../db/queries/users.ts';
+import { createTestDb, type TestDb } from '../support/db.ts';
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('console users and sessions', () => {
+  it('hashes passwords with scrypt and a fresh salt each time, and verifies only the right one', async () => {
+    const a = await hashPassword('correct horse battery staple');
+    const b = await hashPassword('correct horse battery staple');
+    expect(a).toMatch(/^scrypt\$16384\$8\$1\$[^$]+\$[^$]+$/);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword('correct horse battery staple', a)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapler', a)).toBe(false);
+    expect(await verifyPassword('anything', 'plain-text')).toBe(false);
+  });
+
+  it('creates the development admin only while nobody can sign in, and returns its password once', async () => {
+    const first = await ensureDevAdmin(db.db);
+    expect(first).toMatchObject({ email: 'admin@localhost' });
+    expect(first!.password.length).toBeGreaterThanOrEqual(16);
+    expect(await authenticate(db.db, 'admin@localhost', first!.password)).toMatchObject({ role: 'admin', tenantId: null });
+    expect(await ensureDevAdmin(db.db)).toBeUndefined();
+    const stored = await db.db.select().from(users).where(eq(users.email, 'admin@localhost'));
+    expect(stored[0]!.passwordHash).not.toContain(first!.password);
+  });
+
+  it('refuses a second user with the same email, in any letter case', async () => {
+    expect(await createUser(db.db, { email: 'Amina@Acme.example', name: 'Amina', role: 'finance', password: 'a long enough password' })).not.toBe('exists');
+    expect(await createUser(db.db, { email: 'amina@acme.example', name: 'Amina again', role: 'admin', password: 'another password!!' })).toBe('exists');
+    expect(await authenticate(db.db, ' AMINA@acme.example ', 'a long enough password')).toMatchObject({ email: 'amina@acme.example', role: 'finance' });
+  });
+
+  it('stores only the SHA-256 of a session id and forgets expired or disabled sessions', async () => {
+    const user = await createUser(db.db, { email: 'kip@acme.example', name: 'Kip', role: 'admin', password: 'kip has a password' });
+    if (user === 'exists') throw new Error('exists');
+    const live = await createSession(db.db, user.id);
+    const [row] = await db.db.select().from(sessions).where(eq(sessions.idHash, hashSessionId(live.id)));
+    expect(row).toMatchObject({ userId: user.id, csrfToken: live.csrfToken });
+    expect(await findSession(db.db, live.id)).toMatchObject({ user: { email: 'kip@acme.example' }, csrfToken: live.csrfToken });
+
+    const expired = await createSession(db.db, user.id, -1000);
+    expect(await findSession(db.db, expired.id)).toBeUndefined();
+
+    await db.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, user.id));
+    expect(await findSession(db.db, live.id)).toBeUndefined();
+    expect(await authenticate(db.db, 'kip@acme.example', 'kip has a password')).toBeUndefined();
+  });
+});

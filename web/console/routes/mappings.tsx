@@ -1,0 +1,126 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { writeAudit } from '../../../db/queries/audit.ts';
+import { findQboRef, mappingValues, qboRefCount, searchQboRefs, visibleTenants } from '../../../db/queries/console.ts';
+import { getMappingHealth } from '../../../db/queries/mapping-health.ts';
+import { upsertMapping } from '../../../db/queries/mappings.ts';
+import { KIND_ENTITY } from '../../../db/queries/refs.ts';
+import { getTenant } from '../../../db/queries/tenants.ts';
+import { MAPPING_KINDS, type MappingKind } from '../../../domain/vocabulary.ts';
+import { resumeWaiting } from '../../../runtime/resume.ts';
+import { actorOf } from '../../api/auth.ts';
+import { requirePermission, signedIn } from '../auth.ts';
+import { canSeeTenant, effectiveTenant, type ConsoleEnv } from '../env.ts';
+import { formFields, refuse, respond, sendFragment } from '../http.tsx';
+import { MappingSetDone, MappingSetter, RefResults, setterId, type SetterContext, type SetterTarget } from '../views/mapping-setter.tsx';
+import { MappingsBody, MappingsPage, MappingValueRow } from '../views/mappings.tsx';
+
+const kindSchema = z.enum(MAPPING_KINDS);
+
+const setSchema = z.object({
+  tenantId: z.string().min(1).max(63),
+  kind: kindSchema,
+  key: z.string().trim().min(1, 'The AWRA value is missing.').max(200),
+  qboId: z.string().trim().min(1, 'Choose a QuickBooks entity from the search.').max(50, 'That is not a QuickBooks id.'),
+  context: z.enum(['queue', 'row']).catch('row'),
+});
+
+/** `/mappings`: health per kind, the AWRA values of one kind with their mapping, and setting one (admins). */
+export function mappingRoutes() {
+  const app = new Hono<ConsoleEnv>();
+  app.use('*', ...signedIn);
+
+  app.get('/', async (c) => {
+    const { db } = c.get('deps');
+    const user = c.get('user');
+    const tenants = await visibleTenants(db, user.tenantId);
+    const requested = effectiveTenant(user, c.req.query('tenantId'));
+    const tenant = tenants.find((t) => t.id === requested) ?? tenants[0];
+    const health = tenant ? await getMappingHealth(db, tenant.id) : [];
+    const asked = kindSchema.safeParse(c.req.query('kind'));
+    const firstProblem = health.find((h) => h.status === 'blocked') ?? health.find((h) => h.status === 'review');
+    const kind: MappingKind = asked.success ? asked.data : (firstProblem?.kind ?? 'account');
+    const entity = KIND_ENTITY[kind];
+    const [values, cached] = tenant ? await Promise.all([mappingValues(db, tenant.id, kind), qboRefCount(db, tenant.id, entity)]) : [{ values: [], truncated: false }, 0];
+    const props = {
+      user,
+      csrf: c.get('csrfToken'),
+      tenants,
+      tenant,
+      health,
+      kind,
+      entity,
+      values: values.values,
+      truncated: values.truncated,
+      cached,
+      ...(c.req.query('key') ? { focusKey: c.req.query('key') } : {}),
+    };
+    return respond(c, { title: 'Mappings', nav: 'mappings', page: () => <MappingsPage {...props} />, fragment: () => <MappingsBody {...props} /> });
+  });
+
+  /** Active search over the QuickBooks reference cache (htmx, as the admin types). */
+  app.get('/search', requirePermission('mapping.set'), async (c) => {
+    const { db } = c.get('deps');
+    const user = c.get('user');
+    if (!c.get('fragment')) return c.redirect('/mappings', 303);
+    const tenantId = c.req.query('tenantId') ?? '';
+    const kind = kindSchema.safeParse(c.req.query('kind'));
+    if (!kind.success || !canSeeTenant(user, tenantId)) return refuse(c, 404, 'Not found', 'Unknown tenant or mapping kind.');
+    const q = (c.req.query('q') ?? '').slice(0, 100);
+    const entity = KIND_ENTITY[kind.data];
+    const target: SetterTarget = { tenantId, kind: kind.data, key: c.req.query('key') ?? '', entity };
+    const context: SetterContext = c.req.query('context') === 'queue' ? 'queue' : 'row';
+    const [refs, cached] = await Promise.all([searchQboRefs(db, tenantId, entity, q), qboRefCount(db, tenantId, entity)]);
+    return sendFragment(c, <RefResults target={target} context={context} csrf={c.get('csrfToken')} q={q} refs={refs} cached={cached} />);
+  });
+
+  /**
+   * Sets a mapping the way PUT /api/v1/mappings does — upsertMapping, writeAudit, resumeWaiting, in that order — with
+   * the QuickBooks entity taken from the reference cache, so only an active entity of the right type can be chosen.
+   */
+  app.post('/set', requirePermission('mapping.set'), async (c) => {
+    const deps = c.get('deps');
+    const user = c.get('user');
+    const form = await formFields(c);
+    const parsed = setSchema.safeParse(form);
+    const kindOk = kindSchema.safeParse(form.kind);
+    if (!kindOk.success || !form.tenantId || !canSeeTenant(user, form.tenantId)) return refuse(c, 404, 'Not found', 'Unknown tenant or mapping kind.');
+    const target: SetterTarget = { tenantId: form.tenantId, kind: kindOk.data, key: (form.key ?? '').trim(), entity: KIND_ENTITY[kindOk.data] };
+    const context: SetterContext = form.context === 'queue' ? 'queue' : 'row';
+    const invalid = async (error: string) => {
+      const [refs, cached] = await Promise.all([searchQboRefs(deps.db, target.tenantId, target.entity, ''), qboRefCount(deps.db, target.tenantId, target.entity)]);
+      const setter = (
+        <MappingSetter target={target} context={context} csrf={c.get('csrfToken')} error={error} results={{ target, context, csrf: c.get('csrfToken'), q: '', refs, cached }} />
+      );
+      if (c.get('fragment')) return sendFragment(c, setter, 422, { 'HX-Retarget': `#${setterId(target)}`, 'HX-Reswap': 'outerHTML' });
+      return respond(c, { title: 'Set mapping', nav: 'mappings', page: () => setter, fragment: () => setter }, 422);
+    };
+    if (!parsed.success) return invalid(parsed.error.issues[0]?.message ?? 'The mapping is not valid.');
+    const { tenantId, kind, key, qboId } = parsed.data;
+    const ref = await findQboRef(deps.db, tenantId, target.entity, qboId);
+    if (!ref || ref.status !== 'active') {
+      return invalid(
+        ref
+          ? `QuickBooks ${target.entity} “${ref.name}” (id ${qboId}) is ${ref.status}; choose an active one.`
+          : `This tenant's QuickBooks list has no ${target.entity} with id ${qboId}. Search by name and choose from the list.`,
+      );
+    }
+    if (!(await getTenant(deps.db, tenantId))) return refuse(c, 404, 'Not found', `No tenant "${tenantId}".`);
+    const principal = c.get('principal');
+    const detail = { qboId, qboName: ref.name };
+    await upsertMapping(deps.db, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, updatedBy: actorOf(principal) });
+    await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${key}`, detail });
+    const resumed = await resumeWaiting(deps.db, deps.temporal, tenantId, kind, key);
+
+    if (!c.get('fragment')) return c.redirect(`/mappings?tenantId=${encodeURIComponent(tenantId)}&kind=${kind}`, 303);
+    if (context === 'queue') return sendFragment(c, <MappingSetDone target={target} qboId={qboId} qboName={ref.name} resumed={resumed} />);
+    const { values } = await mappingValues(deps.db, tenantId, kind);
+    const v = values.find((x) => x.key === key) ?? {
+      key, usedBy: 0, qboId, qboName: ref.name, status: 'active' as const, staleReason: null, updatedBy: actorOf(principal), updatedAt: new Date(), held: 0, heldAmounts: [],
+    };
+    const note = `Mapped to “${ref.name}”. ${resumed > 0 ? `${resumed} waiting record(s) continue.` : 'No record was waiting on it.'}`;
+    return sendFragment(c, <MappingValueRow v={v} target={target} user={user} csrf={c.get('csrfToken')} note={note} />);
+  });
+
+  return app;
+}

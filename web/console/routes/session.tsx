@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { writeAudit } from '../../../db/queries/audit.ts';
+import { authenticate, createSession, deleteSession, findSession, normalizeEmail } from '../../../db/queries/users.ts';
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie, signedIn, tokensMatch, type LoginThrottle } from '../auth.ts';
+import type { ConsoleEnv } from '../env.ts';
+import { consoleHeaders, formFields, isSecureRequest, safeNext, sendPage } from '../http.tsx';
+import { LoginForm, type LoginProps } from '../views/login.tsx';
+
+/** A pre-session CSRF token for the sign-in form (double submit: cookie and field must match). */
+const LOGIN_COOKIE = 'qsh_login';
+
+const loginSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(200).pipe(z.email('Enter a valid email address.')),
+  password: z.string().min(1, 'Enter your password.').max(500),
+  next: z.string().optional(),
+});
+
+function loginToken(c: Context<ConsoleEnv>): string {
+  const token = randomBytes(24).toString('base64url');
+  setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: isSecureRequest(c), path: '/login', maxAge: 3600 });
+  return token;
+}
+
+function loginPage(c: Context<ConsoleEnv>, props: Omit<LoginProps, 'csrf'>, status: 200 | 401 | 403 | 422 | 429 = 200) {
+  return sendPage(c, 'Sign in', null, <LoginForm {...props} csrf={loginToken(c)} />, status);
+}
+
+/** `/login` (GET, POST) and `/logout` (POST). */
+export function sessionRoutes(throttle: LoginThrottle) {
+  const app = new Hono<ConsoleEnv>();
+
+  app.get('/login', consoleHeaders, async (c) => {
+    const next = safeNext(c.req.query('next'));
+    const id = getCookie(c, SESSION_COOKIE);
+    if (id && (await findSession(c.get('deps').db, id))) return c.redirect(next, 303);
+    return loginPage(c, { next });
+  });
+
+  app.post('/login', consoleHeaders, async (c) => {
+    const { db } = c.get('deps');
+    const form = await formFields(c);
+    const next = safeNext(form.next);
+    if (!tokensMatch(form._csrf, getCookie(c, LOGIN_COOKIE))) {
+      return loginPage(c, { next, email: form.email, error: 'The sign-in form expired. Please sign in again.' }, 403);
+    }
+    const parsed = loginSchema.safeParse(form);
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) fields[String(issue.path[0])] ??= issue.message;
+      return loginPage(c, { next, email: form.email, fields }, 422);
+    }
+    const email = normalizeEmail(parsed.data.email);
+    const wait = throttle.blockedFor(email);
+    if (wait > 0) {
+      return loginPage(c, { next, email, error: `Too many failed sign-ins for this email. Try again in ${Math.ceil(wait / 60_000)} minute(s).` }, 429);
+    }
+    const user = await authenticate(db, email, parsed.data.password);
+    if (!user) {
+      throttle.fail(email);
+      await writeAudit(db, { tenantId: null, actor: `user:${email}`, action: 'session.sign_in', succeeded: false });
+      return loginPage(c, { next, email, error: 'That email and password do not match an account.' }, 401);
+    }
+    throttle.succeed(email);
+    const session = await createSession(db, user.id);
+    setSessionCookie(c, session.id);
+    await writeAudit(db, { tenantId: user.tenantId, actor: `user:${user.email}`, action: 'session.sign_in' });
+    return c.redirect(next, 303);
+  });
+
+  app.post('/logout', ...signedIn, async (c) => {
+    const id = getCookie(c, SESSION_COOKIE);
+    const { db } = c.get('deps');
+    if (id) await deleteSession(db, id);
+    clearSessionCookie(c);
+    const user = c.get('user');
+    await writeAudit(db, { tenantId: user.tenantId, actor: `user:${user.email}`, action: 'session.sign_out' });
+    return c.redirect('/login', 303);
+  });
+
+  return app;
+}
