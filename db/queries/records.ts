@@ -23,6 +23,11 @@ export function contentHash(record: AwraRecord): string {
     .digest('hex');
 }
 
+/** Every version of one AWRA record (tenant, type, source id). */
+function sameRecord(key: { tenantId: string; recordType: string; sourceId: string }) {
+  return and(eq(sourceRecords.tenantId, key.tenantId), eq(sourceRecords.recordType, key.recordType), eq(sourceRecords.sourceId, key.sourceId));
+}
+
 export type StoreOutcome = 'stored' | 'duplicate' | 'conflict';
 
 /**
@@ -51,14 +56,7 @@ export async function storeRecordVersion(db: Db, record: AwraRecord, receivedBy:
   const [existing] = await db
     .select({ contentHash: sourceRecords.contentHash })
     .from(sourceRecords)
-    .where(
-      and(
-        eq(sourceRecords.tenantId, record.tenantId),
-        eq(sourceRecords.recordType, record.recordType),
-        eq(sourceRecords.sourceId, record.sourceId),
-        eq(sourceRecords.version, record.version),
-      ),
-    );
+    .where(and(sameRecord(record), eq(sourceRecords.version, record.version)));
   return existing?.contentHash === hash ? 'duplicate' : 'conflict';
 }
 
@@ -72,14 +70,7 @@ export async function getRecordVersion(db: Db, key: RecordKey & { version: numbe
   const [row] = await db
     .select()
     .from(sourceRecords)
-    .where(
-      and(
-        eq(sourceRecords.tenantId, key.tenantId),
-        eq(sourceRecords.recordType, key.recordType),
-        eq(sourceRecords.sourceId, key.sourceId),
-        eq(sourceRecords.version, key.version),
-      ),
-    );
+    .where(and(sameRecord(key), eq(sourceRecords.version, key.version)));
   if (!row) return undefined;
   return {
     tenantId: row.tenantId,
@@ -96,13 +87,7 @@ export async function latestRecordVersion(db: Db, key: RecordKey): Promise<numbe
   const [row] = await db
     .select({ version: sourceRecords.version })
     .from(sourceRecords)
-    .where(
-      and(
-        eq(sourceRecords.tenantId, key.tenantId),
-        eq(sourceRecords.recordType, key.recordType),
-        eq(sourceRecords.sourceId, key.sourceId),
-      ),
-    )
+    .where(sameRecord(key))
     .orderBy(desc(sourceRecords.version))
     .limit(1);
   return row?.version;
