@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import type { TokenStore } from '../db/queries/connections.ts';
 import { markMappingStale, upsertMapping } from '../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../db/queries/refs.ts';
-import { projectSync, recordAttempt } from '../db/queries/syncs.ts';
+import { getSync, projectSync, recordAttempt } from '../db/queries/syncs.ts';
 import { getRecordVersion } from '../db/queries/records.ts';
 import { awraRecordSchema } from '../domain/records.ts';
 import { checkReadiness, isReady } from '../domain/readiness.ts';
@@ -66,6 +66,10 @@ export interface PreparedSync {
   readiness: ReadinessCheck[];
   mapping?: MappingResult;
   duplicates?: DuplicateResult;
+  /** The QuickBooks entity an earlier run of this record created or linked: a newer version updates it. */
+  existingRef?: ExternalRef;
+  /** The projection's change counter: a new run of the record continues it, so its writes are not taken as stale. */
+  projectedSeq: number;
 }
 
 export interface PushInput {
@@ -77,6 +81,8 @@ export interface PushInput {
   attemptNo: number;
   /** The user chose "create anyway": let QuickBooks accept a duplicate DocNumber. */
   allowDuplicate: boolean;
+  /** A newer version of a record already in QuickBooks: update this entity (sparse update) instead of creating. */
+  updateOf?: ExternalRef;
   homeCurrency?: string | null;
   multicurrency?: boolean;
   /** So a retrying attempt shows in the projection without overtaking a newer workflow state. */
@@ -261,14 +267,17 @@ export function createQboActivities(deps: QboActivityDeps) {
         throw ApplicationFailure.create({ type: ErrorTypes.RecordNotFound, message: `Version ${input.version} of ${input.recordType} ${input.sourceId} is not stored.`, nonRetryable: true });
       }
       const parsed = awraRecordSchema.parse(record);
-      if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [] };
+      const earlier = await getSync(deps.db, input.tenantId, input.workflowId);
+      const existing = { projectedSeq: earlier?.seq ?? 0, ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
+      if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [], ...existing };
       const realm = await loadRealm(input.tenantId);
       const readiness = checkReadiness(parsed, realm);
-      if (!isReady(readiness) || !realm.connected) return { record: parsed, realm, readiness };
+      if (!isReady(readiness) || !realm.connected) return { record: parsed, realm, readiness, ...existing };
       const mapping = await mappingChecks.checkMappings({ tenantId: input.tenantId, record: parsed });
-      if (mapping.checks.some((m) => !m.ok) || input.skipDuplicates) return { record: parsed, realm, readiness, mapping };
+      // An update of an entity we already created needs no duplicate check.
+      if (mapping.checks.some((m) => !m.ok) || input.skipDuplicates || earlier?.externalRef) return { record: parsed, realm, readiness, mapping, ...existing };
       const duplicates = await findDuplicates(input.tenantId, input.workflowId, parsed);
-      return { record: parsed, realm, readiness, mapping, duplicates };
+      return { record: parsed, realm, readiness, mapping, duplicates, ...existing };
     },
 
     /** Reads a QuickBooks entity someone chose to link this record to; fails clearly if it does not exist. */
@@ -291,7 +300,8 @@ export function createQboActivities(deps: QboActivityDeps) {
       const activityAttempt = info.attempt;
       if (input.projection) await projectSync(deps.db, input.projection.status, input.projection.events, input.projection.facts);
       const entity = qboEntityFor(input.record.recordType);
-      if (activityAttempt > 1) {
+      // Only a create can have happened unseen; an update is retried with the same requestid (QuickBooks replays it).
+      if (activityAttempt > 1 && !input.updateOf) {
         const [earlier] = await deps.db
           .select({ id: syncAttempts.id })
           .from(syncAttempts)
@@ -308,9 +318,15 @@ export function createQboActivities(deps: QboActivityDeps) {
       }
       const payload = toQboPayload(input.record, new Map(input.refs), { homeCurrency: input.homeCurrency ?? null, multicurrency: input.multicurrency ?? false });
       const startedAt = new Date(now()).toISOString();
-      const resp = await callQbo(input.tenantId, (client, ctx) =>
-        client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate }),
-      );
+      const updateOf = input.updateOf;
+      const resp = await callQbo(input.tenantId, async (client, ctx) => {
+        if (!updateOf) return client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate });
+        // Read the current SyncToken right before the update (a token from an earlier read may be stale: 5010).
+        const current = await client.read(ctx, payload.entity, updateOf.qboId);
+        const token = current.ok ? (entityFrom(current, payload.entity) as { SyncToken?: string } | undefined)?.SyncToken : undefined;
+        if (token === undefined) return current;
+        return client.sparseUpdate(ctx, payload.entity, { ...payload.body, Id: updateOf.qboId, SyncToken: String(token) }, { requestId: input.requestId });
+      });
       const c = classifyQboResponse(resp);
       deps.metrics?.pushAttempts.inc({ class: c.class });
       if (activityAttempt > 1) deps.metrics?.retries.inc();

@@ -395,6 +395,14 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
       continue;
     }
     const record = prep.record;
+    // An earlier run created or linked this record in QuickBooks: newer versions update that entity.
+    if (!status.externalRef && prep.existingRef) status.externalRef = prep.existingRef;
+    if (prep.projectedSeq > status.seq) {
+      // Renumber what this run has not projected yet, after what earlier runs projected.
+      const offset = prep.projectedSeq - status.seq;
+      for (const e of pending) e.seq += offset;
+      status.seq = prep.projectedSeq;
+    }
     if (version !== loadedVersion) {
       status.version = version;
       loadedVersion = version;
@@ -405,8 +413,14 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     }
 
     if (record.status === 'void') {
-      setState('cancelled');
-      event('cancelled', `${record.number} was voided in AWRA, so it will not be sent to QuickBooks.`, 'awra');
+      setState('cancelled', null, status.externalRef ? `Void ${status.externalRef.entity} ${status.externalRef.qboId} in QuickBooks as well; AWRA voided ${record.number} after it synced.` : null);
+      event(
+        'cancelled',
+        status.externalRef
+          ? `${record.number} was voided in AWRA after it synced as QuickBooks ${status.externalRef.entity} ${status.externalRef.qboId}; it is not changed in QuickBooks.`
+          : `${record.number} was voided in AWRA, so it will not be sent to QuickBooks.`,
+        'awra',
+      );
       await project();
       return { state: status.state, externalRef: status.externalRef, retryCount: status.retryCount };
     }
@@ -497,17 +511,21 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         requestId,
         attemptNo: logicalAttempt,
         allowDuplicate: createAnyway,
+        ...(status.externalRef ? { updateOf: status.externalRef } : {}),
         homeCurrency: realm.homeCurrency ?? null,
         multicurrency: realm.multicurrency ?? false,
         projectionSeq: status.seq,
         retryCountBefore: status.retryCount,
       });
       status.retryCount += result.activityAttempt - 1;
+      const updated = status.externalRef !== null && !result.adopted;
       await finish(
         'synced',
         result.externalRef,
         record,
-        result.adopted
+        updated
+          ? `QuickBooks updated ${result.externalRef.entity} ${result.externalRef.qboId} to version ${version} of ${record.number}.`
+          : result.adopted
           ? `QuickBooks had already created ${result.externalRef.entity} ${result.externalRef.qboId} for ${record.number} before its answer was lost; adopted it.`
           : `QuickBooks accepted ${record.number} as ${result.externalRef.entity} ${result.externalRef.qboId}${result.activityAttempt > 1 ? ` after ${result.activityAttempt - 1} automatic retr${result.activityAttempt === 2 ? 'y' : 'ies'}` : ''}.`,
       );

@@ -99,3 +99,21 @@ describe('controlled sync of every record type to QuickBooks (simulator)', () =>
     await waitFor(h, payment, 'synced');
   });
 });
+
+describe('a newer version of a record already in QuickBooks', () => {
+  it('updates the same QuickBooks entity instead of creating another', async () => {
+    const vendor = await submit(h, awra.vendor('happy', 'ven-upd', 'Upd Supplies Ltd'));
+    await waitFor(h, vendor, 'synced');
+    const bill = await submit(h, awra.bill('happy', 'bill-upd', 'BILL-2026-0077', 'ven-upd'));
+    const first = await waitFor(h, bill, 'synced');
+    const amended = awra.bill('happy', 'bill-upd', 'BILL-2026-0077', 'ven-upd', { version: 2, total: 180_000 });
+    await submit(h, { ...amended, data: { ...amended.data, lines: [{ expenseAccount: '6100', description: 'November rent (amended)', amount: 180_000, taxCategory: 'VAT16' }] } });
+    const second = await waitFor(h, bill, 'synced', (c) => c.version === 2);
+    expect(second.externalRef.qboId).toBe(first.externalRef.qboId);
+    expect(second.events.at(-1).message).toBe(`QuickBooks updated Bill ${first.externalRef.qboId} to version 2 of BILL-2026-0077.`);
+    const inQbo = h.sim.sim.ledger({ realmId: t.realmId, entity: 'Bill', docNumber: 'BILL-2026-0077' });
+    expect(inQbo).toHaveLength(1);
+    expect(Number(inQbo[0]!.TotalAmt)).toBe(1800);
+    expect(String(inQbo[0]!.SyncToken)).toBe('1');
+  });
+});
