@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   allHandlersFinished,
+  patched,
   ApplicationFailure,
   condition,
   continueAsNew,
@@ -456,6 +457,12 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         `Waiting on ${gaps.length} mapping(s): ${gaps.map((g) => `${g.kind} ${g.key}`).join(', ')}.`,
         { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) },
       );
+      // The dependency may have synced between our check and the projection that makes us findable to it (it then
+      // found nobody to tell): now that the block is projected, look once more before waiting for a signal.
+      if (patched('recheck-mappings-after-block')) {
+        const again = await quick.checkMappings({ tenantId: input.tenantId, record });
+        if (again.checks.every((m) => m.ok)) continue;
+      }
       await waitForChange(['mapping', 'retry']);
       continue;
     }

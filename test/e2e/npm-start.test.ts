@@ -93,11 +93,12 @@ describe('npm start on a clean data folder', () => {
       },
       400_000,
     );
-    const counts = await states();
-    expect(counts['synced/none']).toBe(submitted - 6);
-    expect(counts['blocked/mapping']).toBe(1); // the approved PO for an unmapped legacy item
-    expect(counts['blocked/duplicate_risk']).toBe(2); // the toner SKU conflict, and the invoice keyed in by hand after a timeout
-    expect(counts['blocked/source_data']).toBe(3); // two draft invoices, one bill in the closed period
+    expect(await states()).toEqual({
+      'synced/none': submitted - 6,
+      'blocked/mapping': 1, // the approved PO for an unmapped legacy item
+      'blocked/duplicate_risk': 2, // the toner SKU conflict, and the invoice keyed in by hand after a timeout
+      'blocked/source_data': 3, // two draft invoices, one bill in the closed period
+    });
 
     const po = await api('/api/v1/records/qbo-sync:awra-demo:purchase_order:po-legacy');
     expect(po).toMatchObject({ state: 'blocked', failureClass: 'mapping', owner: 'admin' });
