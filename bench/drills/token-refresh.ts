@@ -1,0 +1,51 @@
+/**
+ * drill:token-refresh — access tokens of every realm expire three times while many syncs are in flight. Each expiry
+ * must cause exactly one refresh (simulator stats `tokenRefreshes`), and no refresh may be refused (`invalid_grant`:
+ * the simulator rotates the refresh token on every refresh with no grace, so a second, racing refresh would fail).
+ *
+ *   npm run drill:token-refresh
+ *   npm run drill:token-refresh -- --records 400 --tenants 4
+ */
+import { inArray } from 'drizzle-orm';
+import { qboConnections } from '../../db/schema.ts';
+import { runDrill } from '../lib/drill.ts';
+import { runScript } from '../lib/proc.ts';
+import { parseArgs } from '../lib/report.ts';
+
+runScript(async () => {
+  const args = parseArgs({ records: 800, tenants: 8, expiries: 3 });
+  const marks = Array.from({ length: args.expiries }, (_, i) => 0.15 + (0.6 * i) / Math.max(1, args.expiries - 1));
+  let done = 0;
+  const expire = (ctx: Parameters<NonNullable<Parameters<typeof runDrill>[0]['fault']>>[0]) => {
+    for (const t of ctx.tenants) ctx.stack.sim.sim.expireAccessTokens(t.realmId);
+    done += 1;
+    ctx.log(`expiry ${done}/${args.expiries}: every realm's access token expired`);
+  };
+  await runDrill({
+    script: 'drill:token-refresh',
+    title: 'drill:token-refresh — concurrent 401s: one refresh per expiry, never invalid_grant',
+    tenants: args.tenants,
+    records: args.records,
+    async onTick(ctx, p) {
+      if (done < args.expiries && p.settled >= marks[done]! * args.records) expire(ctx);
+    },
+    async extra(ctx, rec) {
+      const refreshes = ctx.tenants.map((t) => ctx.stack.sim.sim.stats(t.realmId).tokenRefreshes);
+      const conns = await ctx.stack.db.db
+        .select({ tenantId: qboConnections.tenantId, status: qboConnections.status, lastError: qboConnections.lastError })
+        .from(qboConnections)
+        .where(inArray(qboConnections.tenantId, ctx.tenants.map((t) => t.tenantId)));
+      const invalidGrant = conns.filter((c) => /invalid_grant/.test(c.lastError ?? '') || c.status === 'needs_reauth').length;
+      const exact = refreshes.filter((n) => n === done).length;
+      return {
+        rows: [
+          ['expiries per realm', String(done)],
+          ['token refreshes per realm', refreshes.join(', '), `expected ${done} each; ${exact}/${refreshes.length} realms exact`],
+          ['realms with invalid_grant / needs_reauth', String(invalidGrant)],
+          ['records blocked on authorization', String(rec.blocked.authorization ?? 0)],
+        ],
+        data: { expiries: done, tokenRefreshes: refreshes, realmsExact: exact, invalidGrant, authorizationBlocked: rec.blocked.authorization ?? 0 },
+      };
+    },
+  });
+});

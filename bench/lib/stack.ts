@@ -1,0 +1,286 @@
+/**
+ * The product, started the way `npm start` starts it but on free ports and throw-away data: a Temporal dev server
+ * (its own SQLite file), Postgres (the embedded PGlite in a process of its own, or a dedicated database on the
+ * PostgreSQL server), the QuickBooks simulator (in this process, so its ledger and stats can be read directly), the
+ * worker as its own process (`node --import tsx worker/main.ts`), and the web app (in-process `app.request`, or
+ * `web/main.ts` as a process when a bench needs real HTTP).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import postgres from 'postgres';
+import { pino } from 'pino';
+import { createDb, type DbHandle } from '../../db/client.ts';
+import { migrateDb } from '../../db/migrate.ts';
+import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
+import type { SyncRecordInput } from '../../domain/sync.ts';
+import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
+import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
+import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
+import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys } from '../../runtime/secrets.ts';
+import { startTemporalDevServer, type DevServer } from '../../scripts/dev-server.ts';
+import { ensureTemporalCli, PROJECT_ROOT } from '../../scripts/temporal-cli.ts';
+import { createApp } from '../../web/app.ts';
+import { freePort, onCleanup, rssOf, sleep, spawnChild, type Child } from './proc.ts';
+
+/** The machine's PostgreSQL (trust auth); a bench creates its own database there and drops it afterwards. */
+export const PG_SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const WEBHOOK_VERIFIER = 'bench-webhook-verifier';
+
+export interface StackOptions {
+  /** Names the temp folder and the task queue. */
+  name: string;
+  /** `embedded`: PGlite in its own process (the product's default); `server`: a new database on PG_SERVER_URL. */
+  db?: 'embedded' | 'server';
+  simulator?: SimulatorOptions;
+  /**
+   * Per-realm limiter numbers for the worker. Unset: the product's worker/main.ts with its defaults (10 concurrent,
+   * 500/min). Set: bench/lib/worker-entry.ts, which differs only in passing these numbers.
+   */
+  workerLimits?: RealmLimiterOptions;
+  /** Push retry policy given to workflows started through intake (unset: the product's defaults). */
+  retry?: SyncRecordInput['retry'];
+  /** Also run web/main.ts as a process on a free port (for HTTP load). */
+  webProcess?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  dir: string;
+  taskQueue: string;
+  tokenKeys: string;
+  temporal: { address: string; port: number; uiPort: number; dbFile: string; server: DevServer; restart(opts?: { hard?: boolean; downMs?: number }): Promise<void> };
+  client: Client;
+  db: DbHandle & { url: string; kind: 'embedded' | 'server'; name?: string };
+  sim: StartedSimulator;
+  worker: WorkerHandle;
+  app: ReturnType<typeof createApp>;
+  apiKey: string;
+  /** Calls the web app in-process with the admin API key. */
+  api(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+  web?: { url: string; child: Child };
+  close(): Promise<void>;
+}
+
+/** A JSON answer of the API, loosely typed: benches read a few known fields. */
+export interface ApiAnswer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench code reads a handful of known fields
+  json: any;
+}
+
+export interface WorkerHandle {
+  child: Child;
+  pid: number;
+  rss(): { rssMiB: number; peakMiB: number } | undefined;
+  /** Starts a new worker process (after a kill) and waits until it polls. */
+  restart(): Promise<void>;
+  /** kill -9. */
+  crash(): void;
+  stop(): Promise<void>;
+  /** How many worker processes this stack has started. */
+  starts: number;
+}
+
+async function createServerDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `qsh_bench_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(PG_SERVER_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const a = postgres(PG_SERVER_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      try {
+        await a.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await a.end({ timeout: 2 });
+      }
+    },
+  };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const dir = mkdtempSync(join(tmpdir(), `qsh-${opts.name}-`));
+  // BENCH_KEEP=1 keeps the folder (worker, Temporal and PGlite logs) for a look afterwards.
+  onCleanup(`remove ${dir}`, () => (process.env.BENCH_KEEP === '1' ? console.log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
+  const taskQueue = `bench-${opts.name}-${randomBytes(3).toString('hex')}`;
+  const tokenKeys = generateEncryptionKeySpec('bench1');
+
+  // Temporal dev server: own SQLite file, free ports.
+  const cli = ensureTemporalCli(log);
+  const port = await freePort();
+  const uiPort = await freePort();
+  const dbFile = join(dir, 'temporal.sqlite');
+  const temporalLog: string[] = [];
+  const startDev = () =>
+    startTemporalDevServer({ cli, dbFile, port, uiPort, namespace: 'default', log: (l) => temporalLog.push(l) });
+  let server = await startDev();
+  const temporal = {
+    address: server.address,
+    port,
+    uiPort,
+    dbFile,
+    get server() {
+      return server;
+    },
+    async restart(r: { hard?: boolean; downMs?: number } = {}) {
+      if (r.hard) {
+        server.process.kill('SIGKILL');
+        await new Promise<void>((res) => (server.process.exitCode !== null || server.process.signalCode !== null ? res() : server.process.once('exit', () => res())));
+      } else {
+        await server.stop();
+      }
+      if (r.downMs) await sleep(r.downMs);
+      server = await startDev();
+    },
+  };
+  onCleanup('stop the Temporal dev server', () => server.stop());
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  onCleanup('close the Temporal client', () => connection.close());
+
+  // Postgres.
+  const dbKind = opts.db ?? 'embedded';
+  let dbUrl: string;
+  let dbName: string | undefined;
+  if (dbKind === 'server') {
+    const created = await createServerDatabase();
+    onCleanup(`drop database ${created.name}`, () => created.drop());
+    dbUrl = created.url;
+    dbName = created.name;
+  } else {
+    const pg = spawnChild('pglite', process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/lib/pglite-server.ts')], {
+      logFile: join(dir, 'pglite.log'),
+      cwd: PROJECT_ROOT,
+      stdinPipe: true,
+    });
+    const line = await pg.waitForOutput(/^PGLITE_URL /, 60_000);
+    dbUrl = line.split(' ')[1]!;
+  }
+  const dbh = createDb({ url: dbUrl, maxConnections: 5 });
+  onCleanup('close the bench database pool', () => dbh.close());
+  await migrateDb(dbh.db);
+
+  // QuickBooks simulator, in this process.
+  const sim = await startSimulator({ port: 0, options: { logger: { info() {}, warn() {} }, ...opts.simulator } });
+  onCleanup('stop the QuickBooks simulator', () => sim.close());
+
+  // The worker, as its own process.
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: dbUrl,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TOKEN_ENCRYPTION_KEYS: tokenKeys,
+    QBO_SIM_URL: sim.url,
+    QBO_WEBHOOK_VERIFIER_TOKEN: WEBHOOK_VERIFIER,
+    LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
+    WORKER_METRICS_PORT: '0',
+    ...(opts.workerLimits ? { BENCH_QBO_LIMITS: JSON.stringify(opts.workerLimits) } : {}),
+  };
+  const workerFile = process.env.BENCH_WORKER_FILE ?? (opts.workerLimits ? 'bench/lib/worker-entry.ts' : 'worker/main.ts');
+  const spawnWorker = async (n: number): Promise<Child> => {
+    const child = spawnChild(`worker#${n}`, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, workerFile)], {
+      env: workerEnv,
+      logFile: join(dir, `worker-${n}.log`),
+      cwd: PROJECT_ROOT,
+    });
+    await child.waitForOutput(/worker started/, 180_000);
+    return child;
+  };
+  let workerChild = await spawnWorker(1);
+  const worker: WorkerHandle = {
+    get child() {
+      return workerChild;
+    },
+    get pid() {
+      return workerChild.pid;
+    },
+    starts: 1,
+    rss: () => rssOf(workerChild.pid),
+    async restart() {
+      worker.starts += 1;
+      workerChild = await spawnWorker(worker.starts);
+    },
+    crash: () => workerChild.kill('SIGKILL'),
+    stop: () => workerChild.stop(),
+  };
+
+  // The web app, in-process, wired as web/main.ts wires it.
+  const secrets = createSecretBox(parseEncryptionKeys(tokenKeys));
+  const apiKey = generateApiKey();
+  await ensureApiKey(dbh.db, { name: 'bench-admin', key: apiKey, role: 'admin' });
+  const app = createApp({
+    db: dbh.db,
+    temporal: client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    temporalUiUrl: `http://localhost:${uiPort}`,
+    simulatorUrl: sim.url,
+    secrets,
+    webhookVerifierToken: WEBHOOK_VERIFIER,
+    ...(opts.retry ? { workflowDefaults: { retry: opts.retry } } : {}),
+  });
+  const api: Stack['api'] = async (method, path, body) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json };
+  };
+
+  let web: Stack['web'];
+  if (opts.webProcess) {
+    const webPort = await freePort();
+    const child = spawnChild('web', process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'web/main.ts')], {
+      env: { ...workerEnv, PORT: String(webPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TEMPORAL_UI_URL: `http://localhost:${uiPort}` },
+      logFile: join(dir, 'web.log'),
+      cwd: PROJECT_ROOT,
+    });
+    const url = `http://127.0.0.1:${webPort}`;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const ok = await fetch(`${url}/healthz`).then((r) => r.status < 500 || r.status === 503, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`web/main.ts did not answer on ${url} (see ${join(dir, 'web.log')})`);
+      await sleep(300);
+    }
+    web = { url, child };
+  }
+
+  log(`stack: Temporal ${server.address}, Postgres ${dbKind}${dbName ? ` (${dbName})` : ''}, simulator ${sim.url}, worker pid ${workerChild.pid}${web ? `, web ${web.url}` : ''}; logs in ${dir}`);
+  return {
+    dir,
+    taskQueue,
+    tokenKeys,
+    temporal,
+    client,
+    db: Object.assign(dbh, { url: dbUrl, kind: dbKind, ...(dbName ? { name: dbName } : {}) }),
+    sim,
+    worker,
+    app,
+    apiKey,
+    api,
+    ...(web ? { web } : {}),
+    close: async () => {
+      // Everything was registered with the cleanup; the script's runner calls it. Kept for symmetry in callers.
+    },
+  };
+}
