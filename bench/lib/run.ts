@@ -125,6 +125,8 @@ export interface Reconciliation {
   byType: Record<string, number>;
   synced: number;
   blocked: Record<string, number>;
+  /** One blocked record per class with what it says the owner must do. */
+  blockedSample: Record<string, string>;
   cancelled: number;
   /** Records with no settled projection row at the end (never projected, or stuck in a working state). */
   lost: number;
@@ -177,6 +179,7 @@ export async function reconcile(stack: Stack, tenants: readonly BenchTenant[]): 
     byType,
     synced: 0,
     blocked: {},
+    blockedSample: {},
     cancelled: 0,
     lost: 0,
     lostSample: [],
@@ -231,6 +234,7 @@ export async function reconcile(stack: Stack, tenants: readonly BenchTenant[]): 
       if (state === 'blocked') {
         const cls = row?.failureClass ?? 'unknown';
         out.blocked[cls] = (out.blocked[cls] ?? 0) + 1;
+        out.blockedSample[cls] ??= `${id}: ${row?.actionNeeded ?? ''}`.slice(0, 300);
       } else if (state === 'cancelled') {
         out.cancelled += 1;
       } else {
@@ -257,6 +261,7 @@ export function reconciliationRows(r: Reconciliation): Array<[string, string] | 
     ['records', `${r.records} (${Object.entries(r.byType).map(([k, v]) => `${k} ${v}`).join(', ')})`],
     ['synced', String(r.synced)],
     ['blocked (by class)', blocked.length ? blocked.map(([k, v]) => `${k} ${v}`).join(', ') : '0'],
+    ...Object.entries(r.blockedSample).map(([k, v]) => [`  e.g. ${k}`, v] as [string, string]),
     ...(r.cancelled ? ([['cancelled', String(r.cancelled)]] as Array<[string, string]>) : []),
     ['lost', String(r.lost), r.lostSample.length ? r.lostSample.join('; ') : 'neither synced nor blocked at the end'],
     ['duplicates in QuickBooks', String(r.duplicates), r.duplicateSample.length ? r.duplicateSample.join('; ') : 'extra entities with the same DocNumber / DisplayName'],
