@@ -72,6 +72,9 @@ runScript(async () => {
   const steadyReqPerMin = steadyMin > 0 ? (s2.requests - s1.requests) / steadyMin : Number.NaN;
   const steadyRecPerMin = steadyMin > 0 ? (s2.synced - s1.synced) / steadyMin : Number.NaN;
   const wallMin = (lastSynced - t0) / 60_000;
+  // Requests in each whole minute from the first POST: the clearest view of a rolling-minute limit.
+  const perMinute: number[] = [];
+  for (let k = 1; t0 + k * 60_000 <= lastSynced; k++) perMinute.push(at(t0 + k * 60_000).requests - at(t0 + (k - 1) * 60_000).requests);
   const overallRecPerMin = doneTimes.length / wallMin;
   const overallReqPerMin = requests / ((tEnd - t0) / 60_000);
 
@@ -97,6 +100,7 @@ runScript(async () => {
     ['steady window', `${fmt(steadyMin, 2)} min`, 'from t0 + 60 s to the last synced record'],
     ['requests/min (steady)', fmt(steadyReqPerMin, 1), `ratio to the 500/min envelope ${fmt(steadyReqPerMin / ENVELOPE_PER_MIN, 3)} (target ≥ 0.95)`],
     ['records/min (steady)', fmt(steadyRecPerMin, 1), `ratio to the envelope ${fmt(steadyRecPerMin / ENVELOPE_PER_MIN, 3)}; ceiling 500 / ${fmt(requests / bills, 2)} = ${fmt(ENVELOPE_PER_MIN / (requests / bills), 1)}`],
+    ['requests in each whole minute', perMinute.join(', '), 'from the first POST; the simulator refuses the 501st in any rolling minute'],
     ['records/min (whole run)', fmt(overallRecPerMin, 1), 'includes the first minute, when the empty rolling window lets 500 requests through at once'],
     ['requests/min (whole run)', fmt(overallReqPerMin, 1)],
     ['throttle answers (simulator 429s)', fmt(throttled, 0), 'target 0'],
@@ -119,6 +123,7 @@ runScript(async () => {
     steadyRecordsPerMin: steadyRecPerMin,
     steadyRecordsRatio: steadyRecPerMin / ENVELOPE_PER_MIN,
     overallRecordsPerMin: overallRecPerMin,
+    requestsPerWholeMinute: perMinute,
     throttled,
     attemptsThrottled: attemptsThrottled[0]?.n ?? 0,
     blockedThrottled: blockedThrottled[0]?.n ?? 0,
