@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import { and, eq } from 'drizzle-orm';
 import { workflowsWaitingOn } from '../db/queries/mappings.ts';
@@ -11,16 +11,7 @@ import { connectionRestoredSignal, mappingChangedSignal } from '../workflows/sig
  */
 export async function resumeWaiting(db: Db, client: Client, tenantId: string, kind: string, key: string): Promise<number> {
   const ids = await workflowsWaitingOn(db, tenantId, kind, key);
-  let resumed = 0;
-  for (const id of ids) {
-    try {
-      await client.workflow.getHandle(id).signal(mappingChangedSignal, { kind, key });
-      resumed += 1;
-    } catch {
-      // The workflow finished meanwhile (synced elsewhere, or cancelled): nothing to resume.
-    }
-  }
-  return resumed;
+  return signalEach(ids, (id) => client.workflow.getHandle(id).signal(mappingChangedSignal, { kind, key }));
 }
 
 /** After a (re)connection: every record of the tenant blocked on authorization continues by itself. */
@@ -29,14 +20,36 @@ export async function resumeAfterConnection(db: Db, client: Client, tenantId: st
     .select({ workflowId: syncs.workflowId })
     .from(syncs)
     .where(and(eq(syncs.tenantId, tenantId), eq(syncs.state, 'blocked'), eq(syncs.failureClass, 'authorization')));
-  let resumed = 0;
-  for (const { workflowId } of rows) {
-    try {
-      await client.workflow.getHandle(workflowId).signal(connectionRestoredSignal, { tenantId });
-      resumed += 1;
-    } catch {
-      // finished meanwhile
+  return signalEach(
+    rows.map((r) => r.workflowId),
+    (id) => client.workflow.getHandle(id).signal(connectionRestoredSignal, { tenantId }),
+  );
+}
+
+/** Signals sent at once; one mapping may unblock 10,000 records, and one after another that took minutes. */
+export const SIGNAL_CONCURRENCY = 32;
+
+/**
+ * Sends one signal per workflow, SIGNAL_CONCURRENCY at a time, and counts those delivered. A workflow that finished
+ * meanwhile (synced elsewhere, or cancelled) has nothing to resume, so that is not an error. Any other failure
+ * (Temporal unreachable) is thrown once every other signal was tried, so the caller can say so and be repeated.
+ */
+async function signalEach(ids: readonly string[], send: (id: string) => Promise<void>): Promise<number> {
+  let next = 0;
+  let delivered = 0;
+  let failure: unknown;
+  const lane = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      try {
+        await send(id);
+        delivered += 1;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) failure ??= err;
+      }
     }
-  }
-  return resumed;
+  };
+  await Promise.all(Array.from({ length: Math.min(SIGNAL_CONCURRENCY, ids.length) }, lane));
+  if (failure !== undefined) throw failure;
+  return delivered;
 }
