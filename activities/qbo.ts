@@ -145,7 +145,9 @@ export function createQboActivities(deps: QboActivityDeps) {
   // Company preferences (closing date, currencies) change rarely; reading them for every record would spend a
   // large share of the realm's 500 requests/minute. A closing date set meanwhile still fails safe: QBO answers 6210.
   const prefsTtl = deps.preferencesTtlMs ?? 30_000;
-  const prefsCache = new Map<string, { at: number; realmId: string; prefs: CompanyPrefs }>();
+  // Single flight: when the entry expires, the hundred prepareSync activities in flight share one read instead of
+  // each spending a request (that was ~10 % of a busy realm's budget; docs/benchmarks.md).
+  const prefsCache = new Map<string, { at: number; realmId: string; prefs: Promise<CompanyPrefs> }>();
 
   function failIfNotOk(resp: QboResponse, what: string): void {
     if (resp.ok) return;
@@ -198,13 +200,24 @@ export function createQboActivities(deps: QboActivityDeps) {
   async function loadRealm(tenantId: string): Promise<RealmContext> {
     const creds = await deps.tokens.credentials(tenantId);
     if (!creds) return { connected: false };
-    const cached = prefsCache.get(tenantId);
-    let prefs = cached && now() - cached.at < prefsTtl && cached.realmId === creds.realmId ? cached.prefs : undefined;
-    if (!prefs) {
+    const read = async (): Promise<CompanyPrefs> => {
       const resp = await callQbo(tenantId, (client, ctx) => client.preferences(ctx));
       failIfNotOk(resp, 'read the company preferences');
-      prefs = (entityFrom(resp, 'Preferences' as QboEntityName) ?? {}) as CompanyPrefs;
-      prefsCache.set(tenantId, { at: now(), realmId: creds.realmId, prefs });
+      return (entityFrom(resp, 'Preferences' as QboEntityName) ?? {}) as CompanyPrefs;
+    };
+    const cached = prefsCache.get(tenantId);
+    let prefs: CompanyPrefs;
+    if (cached && now() - cached.at < prefsTtl && cached.realmId === creds.realmId) {
+      // Another activity's read failed (or was cancelled with it): read for this one, its failure is this one's.
+      prefs = await cached.prefs.catch(read);
+    } else {
+      const shared = read();
+      const entry = { at: now(), realmId: creds.realmId, prefs: shared };
+      prefsCache.set(tenantId, entry);
+      shared.catch(() => {
+        if (prefsCache.get(tenantId) === entry) prefsCache.delete(tenantId);
+      });
+      prefs = await shared;
     }
     return {
       connected: true,
