@@ -119,6 +119,9 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   });
   const qbo = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
+    // The worker heartbeats while an activity runs (worker/keep-alive.ts): a dead worker or a task lost in a server
+    // restart is retried after this, not after the whole start-to-close timeout.
+    heartbeatTimeout: '20 seconds',
     retry: {
       initialInterval: retry.initialIntervalMs ?? 2_000,
       backoffCoefficient: 2,
