@@ -5,7 +5,11 @@ import { ErrorTypes } from '../domain/errors.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
 import type { QboCallContext, QboClient, QboResponse } from '../qbo/client.ts';
 import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
+import type { RefreshOutcome } from './connection.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
+
+/** Refresh-and-call-again rounds after a 401 before the 401 counts as the connection's fault. */
+const MAX_REFRESH_ROUNDS = 3;
 
 export interface RealmCallerDeps {
   tokens: TokenStore;
@@ -21,21 +25,35 @@ export function createRealmCaller(deps: RealmCallerDeps) {
   const now = deps.now ?? Date.now;
   const refreshAhead = deps.refreshAheadMs ?? 60_000;
 
+  // One question per realm and stale token per worker process: the activities that met the same expired token
+  // share the answer. Temporal also refuses more than a few Updates in flight per workflow (ResourceExhausted).
+  const asking = new Map<string, Promise<RefreshOutcome>>();
+  function askConnection(tenantId: string, staleAccessToken: string, reason: string): Promise<RefreshOutcome> {
+    const key = `${tenantId}\u0000${staleAccessToken}`;
+    const inFlight = asking.get(key);
+    if (inFlight) return inFlight;
+    const ctx = Context.current();
+    const question = ctx.client.workflow
+      .executeUpdateWithStart(refreshNowUpdate, {
+        args: [{ staleAccessToken, reason }],
+        startWorkflowOperation: new WithStartWorkflowOperation(realmConnection, {
+          workflowId: connectionWorkflowId(tenantId),
+          taskQueue: ctx.info.taskQueue,
+          args: [{ tenantId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      })
+      .finally(() => asking.delete(key));
+    asking.set(key, question);
+    return question;
+  }
+
   /**
    * Asks the realm's connection workflow — the only writer of its tokens — for a fresh access token. Refreshes are
    * serialised there, so many activities meeting the same expired token cause one refresh.
    */
   async function refreshTokens(tenantId: string, staleAccessToken: string, reason: string): Promise<string> {
-    const ctx = Context.current();
-    const result = await ctx.client.workflow.executeUpdateWithStart(refreshNowUpdate, {
-      args: [{ staleAccessToken, reason }],
-      startWorkflowOperation: new WithStartWorkflowOperation(realmConnection, {
-        workflowId: connectionWorkflowId(tenantId),
-        taskQueue: ctx.info.taskQueue,
-        args: [{ tenantId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
+    const result = await askConnection(tenantId, staleAccessToken, reason);
     if (result.outcome === 'invalid_grant' || result.outcome === 'not_connected') {
       throw ApplicationFailure.create({
         type: ErrorTypes.QboAuthorization,
@@ -49,7 +67,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     return creds.accessToken;
   }
 
-  /** Calls QuickBooks for a tenant: fresh token first, and one refresh-and-retry on a 401. */
+  /** Calls QuickBooks for a tenant: fresh token first, and refresh-and-retry on a 401. */
   async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
     const creds = await deps.tokens.credentials(tenantId);
     if (!creds) {
@@ -79,7 +97,10 @@ export function createRealmCaller(deps: RealmCallerDeps) {
       return r;
     };
     let resp = await measured();
-    if (resp.status === 401) {
+    // A 401 means the token we sent is no longer good: ask for the current one and call again. More than once,
+    // because the token can be replaced again while this call waits its turn (a refresh answered "already fresh",
+    // then that token expired too); a connection that cannot be refreshed ends this as invalid_grant above.
+    for (let round = 1; resp.status === 401 && round <= MAX_REFRESH_ROUNDS; round++) {
       token = await refreshTokens(tenantId, token, `QuickBooks answered 401 (${resp.intuitTid ?? 'no intuit_tid'})`);
       resp = await measured();
     }
