@@ -36,7 +36,7 @@ export interface DrillSpec {
   /** Runs once everything settled, before reconciling (e.g. clear faults). */
   after?(ctx: DrillContext): Promise<void>;
   /** Extra rows and RESULT fields for this drill. */
-  extra?(ctx: DrillContext, rec: Reconciliation): Promise<{ rows: Array<[string, string] | [string, string, string]>; data: Record<string, unknown> }>;
+  extra?(ctx: DrillContext, rec: Reconciliation): Promise<{ rows: Array<[string, string] | [string, string, string]>; data: Record<string, unknown>; /** Why the drill fails besides loss and duplicates. */ fail?: string }>;
   settleTimeoutMin?: number;
 }
 
@@ -90,9 +90,9 @@ export async function runDrill(spec: DrillSpec): Promise<void> {
     ...reconciliationRows(rec),
     ...extra.rows,
   ]);
-  const verdict = rec.duplicates === 0 && rec.lost === 0 && rec.syncedNotInQbo === 0 && settled.settled;
+  const verdict = rec.duplicates === 0 && rec.lost === 0 && rec.syncedNotInQbo === 0 && settled.settled && !extra.fail;
   console.log('');
-  console.log(verdict ? 'VERDICT: every record synced or blocked, no duplicates in QuickBooks.' : 'VERDICT: FAILED — see lost / duplicates above.');
+  console.log(verdict ? 'VERDICT: every record synced or correctly blocked, no duplicates in QuickBooks.' : `VERDICT: FAILED — ${extra.fail ?? 'see lost / duplicates above'}.`);
   result(name, {
     records: rec.records,
     synced: rec.synced,
@@ -109,6 +109,7 @@ export async function runDrill(spec: DrillSpec): Promise<void> {
     settled: settled.settled,
     intakeResent: intakeStats.resent,
     ...extra.data,
+    ...(extra.fail ? { fail: extra.fail } : {}),
   });
   if (!verdict) process.exitCode = 2;
 }

@@ -53,7 +53,8 @@ export interface Stack {
   tokenKeys: string;
   temporal: { address: string; port: number; uiPort: number; dbFile: string; server: DevServer; restart(opts?: { hard?: boolean; downMs?: number }): Promise<void> };
   client: Client;
-  db: DbHandle & { url: string; kind: 'embedded' | 'server'; name?: string };
+  /** `pid`: the PGlite process (embedded only). */
+  db: DbHandle & { url: string; kind: 'embedded' | 'server'; name?: string; pid?: number };
   sim: StartedSimulator;
   worker: WorkerHandle;
   app: ReturnType<typeof createApp>;
@@ -150,6 +151,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const dbKind = opts.db ?? 'embedded';
   let dbUrl: string;
   let dbName: string | undefined;
+  let dbPid: number | undefined;
   if (dbKind === 'server') {
     const created = await createServerDatabase();
     onCleanup(`drop database ${created.name}`, () => created.drop());
@@ -162,6 +164,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       stdinPipe: true,
     });
     const line = await pg.waitForOutput(/^PGLITE_URL /, 60_000);
+    dbPid = pg.pid;
     dbUrl = line.split(' ')[1]!;
   }
   const dbh = createDb({ url: dbUrl, maxConnections: 5 });
@@ -272,7 +275,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     tokenKeys,
     temporal,
     client,
-    db: Object.assign(dbh, { url: dbUrl, kind: dbKind, ...(dbName ? { name: dbName } : {}) }),
+    db: Object.assign(dbh, { url: dbUrl, kind: dbKind, ...(dbName ? { name: dbName } : {}), ...(dbPid ? { pid: dbPid } : {}) }),
     sim,
     worker,
     app,
