@@ -36,6 +36,8 @@ const schema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65534).default(0),
   /** The web app's /metrics appends the worker's metrics from this URL. */
   WORKER_METRICS_URL: z.string().url().optional(),
+  /** Milliseconds the console may reuse an aggregate read model (overview counts, action queue, mapping health). */
+  READ_MODEL_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool,
 });

@@ -15,13 +15,24 @@ import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
 import { oauthCallbackRoutes } from './oauth.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { createReadCache } from './read-cache.ts';
+
+const NOT_INVALIDATING = /^\/(api\/v1\/records(:batch)?|webhooks(\/.*)?)$/;
 
 /** The web app: JSON API under /api/v1 and health; the console joins it later. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const reads = createReadCache({
+    maxAgeMs: deps.readModelMaxAgeMs ?? 0,
+    onError: (key, err) => deps.logger.warn({ err, key }, 'refreshing a read model failed; the previous answer is served'),
+  });
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('reads', reads);
     await next();
+    // Whoever changed something here sees its effect on their next page, not an answer from before it. Intake
+    // and webhooks are left out: AWRA posts all day, and what a new version changes shows once its workflow ran.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400 && !NOT_INVALIDATING.test(c.req.path)) reads.invalidate();
   });
 
   app.route('/healthz', healthRoutes());

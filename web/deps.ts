@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { SyncRecordInput } from '../domain/sync.ts';
 import type { SecretBox } from '../runtime/secrets.ts';
+import type { ReadCache } from './read-cache.ts';
 
 /** Everything the web app needs, injected by web/main.ts (or a test). */
 export interface AppDeps {
@@ -28,6 +29,8 @@ export interface AppDeps {
   simulatorUrl?: string;
   /** Options passed to new workflows (tests shorten retry backoff). */
   workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit'>;
+  /** How long the aggregate read models (overview, action queue, mapping health) are reused; 0 computes every time. */
+  readModelMaxAgeMs?: number;
 }
 
 /** Who is acting: an API key (AWRA, scripts) or a person signed in to the console (name = their email). */
@@ -40,4 +43,4 @@ export interface Principal {
   tenantId: string | null;
 }
 
-export type AppEnv = { Variables: { principal: Principal; deps: AppDeps } };
+export type AppEnv = { Variables: { principal: Principal; deps: AppDeps; reads: ReadCache } };

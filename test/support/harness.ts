@@ -60,6 +60,8 @@ export interface HarnessOptions {
   /** Push retry policy for workflows started through the API (short in tests). */
   retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
   historyLimit?: number;
+  /** The web app's read cache (off unless set: most tests read right after a worker changed something). */
+  readModelMaxAgeMs?: number;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -91,6 +93,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     secrets,
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     webhookVerifierToken: WEBHOOK_VERIFIER,
+    ...(opts.readModelMaxAgeMs ? { readModelMaxAgeMs: opts.readModelMaxAgeMs } : {}),
     workflowDefaults: {
       retry: { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 6, ...opts.retry },
       ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),

@@ -22,7 +22,8 @@ export function mappingsApi() {
     const tenantId = c.req.query('tenantId') ?? '';
     if (!tenantId) return apiError(c, 400, 'invalid_query', 'Give tenantId.', { tenantId: 'is required' });
     if (!canActForTenant(c.get('principal'), tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
-    return c.json({ tenantId, kinds: await getMappingHealth(c.get('deps').db, tenantId) });
+    const { value: kinds, asOf } = await c.get('reads').get(`mapping-health:${tenantId}`, () => getMappingHealth(c.get('deps').db, tenantId));
+    return c.json({ tenantId, asOf: asOf.toISOString(), kinds });
   });
 
   app.get('/:tenantId', async (c) => {

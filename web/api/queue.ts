@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { decodeGroupKey, queueGroup, queueGroups, type QueueGroup, type QueueRecord } from '../../db/queries/queue.ts';
+import { decodeGroupKey, queueGroup, type QueueGroup, type QueueRecord } from '../../db/queries/queue.ts';
+import { cachedQueueGroups } from '../read-models.ts';
 import { formatMoney } from '../../domain/money.ts';
 import { FAILURE_CLASSES, OWNERS, RECORD_TYPES } from '../../domain/vocabulary.ts';
 import type { AppEnv } from '../deps.ts';
@@ -83,8 +84,9 @@ export function queueApi() {
       return c.json({ page: f.page, pageSize: f.pageSize, total: found.total, group: groupJson(found.group) });
     }
 
-    const data = await queueGroups(db, { tenantId, owner: f.owner, failureClass: f.failureClass, recordType: f.recordType }, { limit: f.pageSize, offset, previewSize: 20 });
+    const { value: data, asOf } = await cachedQueueGroups(c.get('reads'), db, { tenantId, owner: f.owner, failureClass: f.failureClass, recordType: f.recordType }, { limit: f.pageSize, offset, previewSize: 20 });
     return c.json({
+      asOf: asOf.toISOString(),
       page: f.page,
       pageSize: f.pageSize,
       totalGroups: data.totalGroups,

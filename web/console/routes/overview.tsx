@@ -11,6 +11,7 @@ export function overviewRoutes() {
   const app = new Hono<ConsoleEnv>();
   app.get('/', ...signedIn, async (c) => {
     const { db } = c.get('deps');
+    const reads = c.get('reads');
     const user = c.get('user');
     const now = new Date();
     const tenants = await visibleTenants(db, user.tenantId);
@@ -19,14 +20,18 @@ export function overviewRoutes() {
     const shown = tenantId ? tenants.filter((t) => t.id === tenantId) : tenants;
     const mappingTenant = shown[0];
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const scope = tenantId ?? user.tenantId ?? undefined;
+    const day = startOfDay.toISOString().slice(0, 10);
+    // Connections and authorization blocks are cheap and are read fresh; the aggregates may come from the read cache.
     const [connections, authBlocks, mappingHealth, states, evidence, trend] = await Promise.all([
       connectionHealth(db, shown.map((t) => t.id)),
       authorizationBlocks(db, shown.map((t) => t.id)),
-      mappingTenant ? getMappingHealth(db, mappingTenant.id) : Promise.resolve([]),
-      stateCounts(db, tenantId ?? user.tenantId ?? undefined),
-      evidenceSince(db, startOfDay, tenantId ?? user.tenantId ?? undefined),
-      syncTrend(db, now, 14, tenantId ?? user.tenantId ?? undefined),
+      mappingTenant ? reads.get(`mapping-health:${mappingTenant.id}`, () => getMappingHealth(db, mappingTenant.id)) : undefined,
+      reads.get(`state-counts:${scope ?? '*'}`, () => stateCounts(db, scope)),
+      reads.get(`evidence:${scope ?? '*'}:${day}`, () => evidenceSince(db, startOfDay, scope)),
+      reads.get(`trend:${scope ?? '*'}:${day}`, () => syncTrend(db, now, 14, scope)),
     ]);
+    const asOf = new Date(Math.min(...[mappingHealth, states, evidence, trend].flatMap((r) => (r ? [r.asOf.getTime()] : []))));
     const props: OverviewProps = {
       now,
       tenants,
@@ -37,10 +42,11 @@ export function overviewRoutes() {
         blockedOnAuthorization: authBlocks.get(tenant.id) ?? 0,
       })),
       mappingTenant,
-      mappingHealth,
-      states,
-      evidence,
-      trend,
+      mappingHealth: mappingHealth?.value ?? [],
+      states: states.value,
+      evidence: evidence.value,
+      trend: trend.value,
+      asOf,
     };
     return respond(c, { title: 'Overview', nav: 'overview', page: () => <OverviewPage {...props} />, fragment: () => <OverviewBody {...props} /> });
   });

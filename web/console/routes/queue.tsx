@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { visibleTenants } from '../../../db/queries/console.ts';
-import { decodeGroupKey, groupWorkflowIds, queueGroup, queueGroups, type QueueFilter } from '../../../db/queries/queue.ts';
+import { decodeGroupKey, groupWorkflowIds, queueGroup, type QueueFilter } from '../../../db/queries/queue.ts';
+import { cachedQueueGroups } from '../../read-models.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { rootCauseTitle } from '../../../domain/queue.ts';
 import { FAILURE_CLASSES, OWNERS, RECORD_TYPES } from '../../../domain/vocabulary.ts';
@@ -68,8 +69,8 @@ export function queueRoutes(jobs: BulkJobs) {
       return respond(c, { title: found.group.title, nav: 'queue', page: () => <QueueGroupPage {...props} />, fragment: () => <QueueGroupResults {...props} /> });
     }
 
-    const data = await queueGroups(db, dbFilter, { limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
-    const props = { ...common, data };
+    const { value: data, asOf } = await cachedQueueGroups(c.get('reads'), db, dbFilter, { limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
+    const props = { ...common, data, asOf };
     return respond(c, { title: 'Action queue', nav: 'queue', page: () => <QueuePageView {...props} />, fragment: () => <QueueResults {...props} /> });
   });
 

@@ -14,6 +14,8 @@ export interface TenantConnection {
 
 export interface OverviewProps {
   now: Date;
+  /** When the oldest figure on the page was computed (the read cache may serve one a few seconds old). */
+  asOf?: Date;
   tenants: Tenant[];
   /** The tenant filter (undefined: every tenant). */
   tenantId: string | undefined;
@@ -165,7 +167,7 @@ export const OverviewBody = (p: OverviewProps) => {
         </section>
       </div>
       <p class="muted small">
-        As of <Time at={p.now} />
+        As of <Time at={p.asOf ?? p.now} />
       </p>
     </div>
   );

@@ -4,7 +4,7 @@ import type { Tenant } from '../../../db/schema.ts';
 import { FAILURE_CLASSES, MAPPING_KINDS, OWNERS, RECORD_TYPE_LABELS, RECORD_TYPES, type MappingKind } from '../../../domain/vocabulary.ts';
 import { can } from '../env.ts';
 import type { BulkJob } from '../jobs.ts';
-import { Age, ClassBadge, CsrfField, Empty, Money, OwnerBadge, Pager, Select, SlaLeft } from './components.tsx';
+import { Age, ClassBadge, CsrfField, Empty, Money, OwnerBadge, Pager, Select, SlaLeft, Time } from './components.tsx';
 import { FAILURE_CLASS_SHORT, formatAmounts, OWNER_LABELS, plural, qs } from './format.ts';
 import { MappingSetter } from './mapping-setter.tsx';
 
@@ -26,6 +26,8 @@ export interface QueueViewProps {
   page: number;
   pageSize: number;
   data: QueuePage;
+  /** When `data` was computed (the read cache may serve it a few seconds old). */
+  asOf?: Date;
   /** QuickBooks entity per mapping kind, for the mapping search. */
   entityFor: Record<MappingKind, string>;
 }
@@ -214,6 +216,12 @@ export const QueueResults = (p: QueueViewProps) => {
         <>
           <p class="summary">
             {plural(p.data.totalRecords, 'blocked record')} in {plural(p.data.totalGroups, 'root cause')}, largest first.
+            {p.asOf ? (
+              <span class="muted small">
+                {' '}
+                As of <Time at={p.asOf} />.
+              </span>
+            ) : null}
           </p>
           {p.data.groups.map((g) => (
             <GroupCard group={g} now={p.now} user={p.user} csrf={p.csrf} showTenant={showTenant} entityFor={p.entityFor} />
