@@ -8,6 +8,7 @@
  *   npm run bench:console
  *   npm run bench:console -- --records 20000 --seconds 10    # quicker
  *   npm run bench:console -- --db server                     # PostgreSQL at 127.0.0.1:5432 instead of PGlite
+ *   npm run bench:console -- --read-cache-ms 0               # every request computes its figures (no read cache)
  */
 import { createUser } from '../db/queries/users.ts';
 import { runScript } from './lib/proc.ts';
@@ -165,9 +166,9 @@ async function measure(base: string, t: Target, opts: { sequential: number; conc
 }
 
 runScript(async () => {
-  const args = parseArgs({ records: 100_000, tenants: 5, db: 'embedded', concurrency: 10, seconds: 20, sequential: 40 });
+  const args = parseArgs({ records: 100_000, tenants: 5, db: 'embedded', concurrency: 10, seconds: 20, sequential: 40, readCacheMs: 5_000 });
   header('bench:console — console and API under load', commandLine('bench:console'));
-  const stack = await startStack({ name: 'console', db: args.db as 'embedded' | 'server', webProcess: true });
+  const stack = await startStack({ name: 'console', db: args.db as 'embedded' | 'server', webProcess: true, webEnv: { READ_MODEL_MAX_AGE_MS: String(args.readCacheMs) } });
   const base = stack.web!.url;
   const tenants = Array.from({ length: args.tenants }, (_, i) => `con${String(i + 1).padStart(2, '0')}`);
   for (const t of tenants) {
@@ -203,7 +204,7 @@ runScript(async () => {
     out[t.name] = await measure(base, t, { sequential: args.sequential, concurrency: args.concurrency, seconds: args.seconds });
   }
 
-  section(`figures (${fmt(args.records, 0)} records, ${fmt(args.records / 10, 0)} blocked; ${args.db === 'server' ? 'PostgreSQL 15' : 'embedded PGlite'}; client on the same host)`);
+  section(`figures (${fmt(args.records, 0)} records, ${fmt(args.records / 10, 0)} blocked; ${args.db === 'server' ? 'PostgreSQL 15' : 'embedded PGlite'}; read cache ${args.readCacheMs > 0 ? `${fmt(args.readCacheMs, 0)} ms` : 'off'}; client on the same host)`);
   table(
     Object.entries(out).flatMap(([name, r]) => [
       [`${name}`, `one at a time p50 ${ms(r.sequential.p50)}, p95 ${ms(r.sequential.p95)}`, `${fmt(r.bytes / 1024, 0)} KiB${r.bad ? `; ${r.bad} non-200` : ''}`],
@@ -213,6 +214,7 @@ runScript(async () => {
   result('console', {
     records: args.records,
     db: args.db,
+    readCacheMs: args.readCacheMs,
     concurrency: args.concurrency,
     targets: Object.fromEntries(
       Object.entries(out).map(([name, r]) => [name, { seqP50: r.sequential.p50, seqP95: r.sequential.p95, p50: r.concurrent.p50, p95: r.concurrent.p95, rps: r.rps, bad: r.bad, kib: r.bytes / 1024 }]),

@@ -44,6 +44,8 @@ export interface StackOptions {
   retry?: SyncRecordInput['retry'];
   /** Also run web/main.ts as a process on a free port (for HTTP load). */
   webProcess?: boolean;
+  /** Extra environment for that web process (e.g. READ_MODEL_MAX_AGE_MS). */
+  webEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -253,7 +255,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   if (opts.webProcess) {
     const webPort = await freePort();
     const child = spawnChild('web', process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'web/main.ts')], {
-      env: { ...workerEnv, PORT: String(webPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TEMPORAL_UI_URL: `http://localhost:${uiPort}` },
+      env: { ...workerEnv, PORT: String(webPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TEMPORAL_UI_URL: `http://localhost:${uiPort}`, ...opts.webEnv },
       logFile: join(dir, 'web.log'),
       cwd: PROJECT_ROOT,
     });
