@@ -19,7 +19,7 @@ import { credentialsOf, readRecord, resolveRefs } from './lib/direct.ts';
 import { cpuSecondsOf, runScript, sleep } from './lib/proc.ts';
 import { billRecord, workflowIdOf } from './lib/records.ts';
 import { commandLine, fmt, header, ms, parseArgs, result, section, table } from './lib/report.ts';
-import { historyFacts, reconcile, slowest, spreadBills, submitAll, waitForSettled } from './lib/run.ts';
+import { historyFacts, reconcile, slowest, spreadBills, submitAll, timeoutSummary, waitForSettled } from './lib/run.ts';
 import { startStack } from './lib/stack.ts';
 import { summarize } from './lib/stats.ts';
 import { connectTenants } from './lib/tenants.ts';
@@ -102,7 +102,7 @@ runScript(async () => {
     ['worker RSS before / peak / after', `${fmt(rssBefore?.rssMiB ?? NaN, 0)} / ${fmt(rssPeak, 0)} / ${fmt(rssAfter?.rssMiB ?? NaN, 0)} MiB`],
     ...cpuRows,
     ['Temporal events per clean sync', `median ${fmt(eventsPerSync.p50, 0)}, min ${fmt(eventsPerSync.min, 0)}, max ${fmt(eventsPerSync.max, 0)}`, `${cleanFacts.events.size} histories; target ≤ 20`],
-    ['activity attempts lost to StartToClose', fmt(allFacts.activityTimeouts, 0), `${allFacts.timedOut.length} record(s)`],
+    ['activity attempts timed out, then retried', timeoutSummary(allFacts), `${allFacts.timedOut.length} record(s)`],
     ['reference loop (sequential read + POST)', `${fmt(basePerSec, 1)} records/s`, `${baseOk}/${base.length} created in ${fmt(baseS, 1)} s`],
     ['ratio pipeline / reference', fmt(perSec / basePerSec, 3)],
     ['duplicates / lost', `${rec.duplicates} / ${rec.lost}`],

@@ -7,8 +7,8 @@
  */
 import { runDrill } from '../lib/drill.ts';
 import { runScript } from '../lib/proc.ts';
-import { historyFacts } from '../lib/run.ts';
-import { fmt, ms, parseArgs } from '../lib/report.ts';
+import { historyFacts, timeoutSummary } from '../lib/run.ts';
+import { ms, parseArgs } from '../lib/report.ts';
 
 runScript(async () => {
   const args = parseArgs({ records: 600, tenants: 6, downSeconds: 10, hard: false, at: 0.3 });
@@ -32,10 +32,10 @@ runScript(async () => {
       return {
         rows: [
           ['Temporal down from / up again at', `${ms(stoppedAt)} / ${ms(upAt)}`, args.hard ? 'SIGKILL' : 'SIGTERM'],
-          ['activity attempts lost to StartToClose', fmt(h.activityTimeouts, 0)],
+          ['activity attempts lost (timed out, then retried)', timeoutSummary(h)],
           ['worker process', ctx.stack.worker.child.process.exitCode === null ? 'still the same process (reconnected by itself)' : `exited (${ctx.stack.worker.child.process.exitCode})`],
         ],
-        data: { downAtMs: stoppedAt, upAtMs: upAt, hard: args.hard, activityTimeouts: h.activityTimeouts, workerStarts: ctx.stack.worker.starts },
+        data: { downAtMs: stoppedAt, upAtMs: upAt, hard: args.hard, activityTimeouts: h.activityTimeouts, timeoutTypes: h.timeoutTypes, timedOutMaxDelayMs: h.timedOutMaxDelayMs, workerStarts: ctx.stack.worker.starts },
       };
     },
   });

@@ -7,8 +7,8 @@
  */
 import { runDrill } from '../lib/drill.ts';
 import { runScript, sleep } from '../lib/proc.ts';
-import { historyFacts } from '../lib/run.ts';
-import { fmt, ms, parseArgs } from '../lib/report.ts';
+import { historyFacts, timeoutSummary } from '../lib/run.ts';
+import { ms, parseArgs } from '../lib/report.ts';
 
 runScript(async () => {
   const args = parseArgs({ records: 1_000, tenants: 10, downSeconds: 5, at: 0.3 });
@@ -36,9 +36,9 @@ runScript(async () => {
       return {
         rows: [
           ['worker killed at / polling again at', `${ms(killedAt)} / ${ms(restartedAt)}`],
-          ['activity attempts lost with the worker', fmt(h.activityTimeouts, 0), 'retried only after their 2-minute StartToClose timeout'],
+          ['activity attempts lost with the worker', timeoutSummary(h), 'retried once their heartbeat (20 s) or StartToClose (2 min) timeout passed'],
         ],
-        data: { killedAtMs: killedAt, restartedAtMs: restartedAt, activityTimeouts: h.activityTimeouts },
+        data: { killedAtMs: killedAt, restartedAtMs: restartedAt, activityTimeouts: h.activityTimeouts, timeoutTypes: h.timeoutTypes, timedOutMaxDelayMs: h.timedOutMaxDelayMs },
       };
     },
   });

@@ -311,13 +311,24 @@ export interface HistoryFacts {
   activityTimeouts: number;
   /** Which workflows had one. */
   timedOut: string[];
+  /** Those timeouts by kind (HEARTBEAT: the worker stopped heartbeating; START_TO_CLOSE: the whole 2 minutes). */
+  timeoutTypes: Record<string, number>;
+  /** Longest time from scheduling such an activity to the start of the attempt that finished it. */
+  timedOutMaxDelayMs: number;
   /** Retried activity attempts of any cause. */
   activityRetries: number;
 }
 
+/** "12 (HEARTBEAT 12); longest delay 31 s" — for the report tables. */
+export function timeoutSummary(h: HistoryFacts): string {
+  if (h.activityTimeouts === 0) return '0';
+  const kinds = Object.entries(h.timeoutTypes).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${h.activityTimeouts} (${kinds}); longest delay ${(h.timedOutMaxDelayMs / 1000).toFixed(0)} s`;
+}
+
 /** Fetches the Temporal histories of `ids` (a few at a time) and counts events and activity retries. */
 export async function historyFacts(stack: Stack, ids: readonly string[], concurrency = 8): Promise<HistoryFacts> {
-  const out: HistoryFacts = { events: new Map(), activityTimeouts: 0, timedOut: [], activityRetries: 0 };
+  const out: HistoryFacts = { events: new Map(), activityTimeouts: 0, timedOut: [], timeoutTypes: {}, timedOutMaxDelayMs: 0, activityRetries: 0 };
   let next = 0;
   const one = async () => {
     for (;;) {
@@ -328,12 +339,20 @@ export async function historyFacts(stack: Stack, ids: readonly string[], concurr
       if (!history) continue;
       const events = history.events ?? [];
       out.events.set(id, events.length);
+      const at = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const scheduledAt = new Map<string, number>();
       for (const e of events) {
+        if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at(e));
         const started = e.activityTaskStartedEventAttributes;
         if (!started || (started.attempt ?? 1) <= 1) continue;
         out.activityRetries += 1;
-        if (started.lastFailure?.timeoutFailureInfo) {
+        const timeout = started.lastFailure?.timeoutFailureInfo;
+        if (timeout) {
           out.activityTimeouts += 1;
+          const kind = String(timeout.timeoutType ?? 'unknown').replace(/^TIMEOUT_TYPE_/, '');
+          out.timeoutTypes[kind] = (out.timeoutTypes[kind] ?? 0) + 1;
+          const scheduled = scheduledAt.get(String(started.scheduledEventId));
+          if (scheduled !== undefined) out.timedOutMaxDelayMs = Math.max(out.timedOutMaxDelayMs, at(e) - scheduled);
           if (!out.timedOut.includes(id)) out.timedOut.push(id);
         }
       }
