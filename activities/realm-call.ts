@@ -10,6 +10,8 @@ import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 /** Refresh-and-call-again rounds after a 401 before the 401 counts as the connection's fault. */
 const MAX_REFRESH_ROUNDS = 3;
+/** How long an activity waits for the connection workflow's answer before it gives its slot back and retries. */
+const REFRESH_WAIT_MS = 30_000;
 
 export interface RealmCallerDeps {
   tokens: TokenStore;
@@ -44,6 +46,8 @@ export function createRealmCaller(deps: RealmCallerDeps) {
         }),
       })
       .finally(() => asking.delete(key));
+    // Every caller may have stopped waiting (REFRESH_WAIT_MS); a late failure must not become an unhandled rejection.
+    question.catch(() => undefined);
     asking.set(key, question);
     return question;
   }
@@ -53,7 +57,20 @@ export function createRealmCaller(deps: RealmCallerDeps) {
    * serialised there, so many activities meeting the same expired token cause one refresh.
    */
   async function refreshTokens(tenantId: string, staleAccessToken: string, reason: string): Promise<string> {
-    const result = await askConnection(tenantId, staleAccessToken, reason);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            ApplicationFailure.create({
+              type: ErrorTypes.QboRetryable,
+              message: `The QuickBooks connection did not hand out a fresh access token within ${REFRESH_WAIT_MS / 1000} s; trying again.`,
+            }),
+          ),
+        REFRESH_WAIT_MS,
+      );
+    });
+    const result = await Promise.race([askConnection(tenantId, staleAccessToken, reason), waited]).finally(() => clearTimeout(timer));
     if (result.outcome === 'invalid_grant' || result.outcome === 'not_connected') {
       throw ApplicationFailure.create({
         type: ErrorTypes.QboAuthorization,

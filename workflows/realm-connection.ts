@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -48,6 +49,13 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
   });
   const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+  // The refresh runs as a local activity: sync activities waiting for a fresh token hold the worker's activity slots,
+  // and a refresh queued behind them for one of those slots never ran (drill:provider-storm). Local activities have
+  // their own slots. Histories recorded before this change replay with the regular activity.
+  const localRefresh = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
   const refreshAhead = input.refreshAheadMs ?? 10 * 60_000;
   const state: RealmConnectionState = {
     tenantId: input.tenantId,
@@ -60,7 +68,8 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
   let chain: Promise<unknown> = Promise.resolve();
 
   const refresh = async (staleAccessToken?: string): Promise<RefreshOutcome> => {
-    const result = await acts.refreshConnectionTokens({
+    const refreshTokens = patched('refresh-in-local-activity') ? localRefresh.refreshConnectionTokens : acts.refreshConnectionTokens;
+    const result = await refreshTokens({
       tenantId: input.tenantId,
       ...(staleAccessToken ? { staleAccessToken } : { refreshIfExpiresWithinMs: refreshAhead }),
     });

@@ -62,6 +62,8 @@ export interface HarnessOptions {
   historyLimit?: number;
   /** The web app's read cache (off unless set: most tests read right after a worker changed something). */
   readModelMaxAgeMs?: number;
+  /** The worker's activity slots (default 100). */
+  maxActivities?: number;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -79,6 +81,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     activities: createActivities(createActivityDeps({ db: db.db, secrets, metrics, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
     workflowBundle: await workflowBundle(),
+    ...(opts.maxActivities ? { maxConcurrentActivityTaskExecutions: opts.maxActivities } : {}),
   });
   const running = worker.run();
   const apiKey = generateApiKey();
