@@ -319,7 +319,10 @@ export interface HistoryFacts {
   activityRetries: number;
 }
 
-/** "12 (HEARTBEAT 12); longest delay 31 s" — for the report tables. */
+/** temporal.api.enums.v1.TimeoutType, as the history carries it. */
+const TIMEOUT_TYPES: Record<number, string> = { 1: 'start-to-close', 2: 'schedule-to-start', 3: 'schedule-to-close', 4: 'heartbeat' };
+
+/** "12 (heartbeat 12); longest delay 31 s" — for the report tables. */
 export function timeoutSummary(h: HistoryFacts): string {
   if (h.activityTimeouts === 0) return '0';
   const kinds = Object.entries(h.timeoutTypes).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -349,7 +352,7 @@ export async function historyFacts(stack: Stack, ids: readonly string[], concurr
         const timeout = started.lastFailure?.timeoutFailureInfo;
         if (timeout) {
           out.activityTimeouts += 1;
-          const kind = String(timeout.timeoutType ?? 'unknown').replace(/^TIMEOUT_TYPE_/, '');
+          const kind = TIMEOUT_TYPES[Number(timeout.timeoutType)] ?? String(timeout.timeoutType ?? 'unknown');
           out.timeoutTypes[kind] = (out.timeoutTypes[kind] ?? 0) + 1;
           const scheduled = scheduledAt.get(String(started.scheduledEventId));
           if (scheduled !== undefined) out.timedOutMaxDelayMs = Math.max(out.timedOutMaxDelayMs, at(e) - scheduled);
