@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { findMappings } from '../db/queries/mappings.ts';
@@ -7,6 +8,7 @@ import { refKey, requiredReferences } from '../domain/required-mappings.ts';
 import type { MappingCheck } from '../domain/sync.ts';
 import { RECORD_TYPE_LABELS, type RecordType } from '../domain/vocabulary.ts';
 import type { ResolvedRef } from '../qbo/mappers.ts';
+import { resumeWaiting } from '../runtime/resume.ts';
 
 export interface MappingActivityDeps {
   db: Db;
@@ -20,6 +22,11 @@ export interface MappingResult {
 
 export function createMappingActivities({ db }: MappingActivityDeps) {
   return {
+    /** Tells every record blocked on (kind, key) that it changed; run by the resumeWaitingOnMapping workflow. */
+    async signalWaitingOnMapping(input: { tenantId: string; kind: string; key: string }): Promise<number> {
+      return resumeWaiting(db, Context.current().client, input.tenantId, input.kind, input.key);
+    },
+
     /**
      * Every reference the QuickBooks payload needs, resolved against the tenant's mappings. A referenced vendor,
      * customer or item that has not synced yet — or a payment's invoice — is a gap too.

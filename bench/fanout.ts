@@ -107,7 +107,7 @@ runScript(async () => {
     ['records held by the missing mapping', fmt(held, 0)],
     ['provider limits', unlimited ? 'lifted (simulator and worker limiter)' : 'QuickBooks: 500 requests/min, 10 concurrent per realm'],
     ['intake + reaching blocked', ms(intake.finishedAt - intake.startedAt + blocked.elapsedMs), `intake ${ms(intake.finishedAt - intake.startedAt)}`],
-    ['PUT /mappings response time', ms(putMs), `answered resumed=${put.json.resumed}; it signals each waiting workflow inside the request`],
+    ['PUT /mappings response time', ms(putMs), `answered resumed=${put.json.resumed}; a resume-waiting workflow signals them in the background`],
     ['PUT → signal delivered p50 / max', `${ms(sig.p50)} / ${ms(sig.max)}`],
     ['PUT → resumed p50 / p95 / all', `${ms(res.p50)} / ${ms(res.p95)} / ${ms(res.max)}`, `woke up and scheduled re-validation; target < 60 s for all${times.missing ? `; ${times.missing} never resumed` : ''}`],
     ['synced after the PUT', `${fmt(rateWindow.n1 - rateWindow.n0, 0)} in ${ms(rateWindow.to - rateWindow.from)}`, `${fmt(ratePerMin, 0)} records/min`],

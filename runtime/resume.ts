@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import { and, eq } from 'drizzle-orm';
 import { workflowsWaitingOn } from '../db/queries/mappings.ts';
 import { syncs } from '../db/schema.ts';
 import { connectionRestoredSignal, mappingChangedSignal } from '../workflows/signals.ts';
+import { resumeWaitingOnMapping } from '../workflows/resume-waiting.ts';
 
 /**
  * Tells every workflow blocked on (kind, key) — and only those — that the reference changed, so they re-check and
@@ -12,6 +14,21 @@ import { connectionRestoredSignal, mappingChangedSignal } from '../workflows/sig
 export async function resumeWaiting(db: Db, client: Client, tenantId: string, kind: string, key: string): Promise<number> {
   const ids = await workflowsWaitingOn(db, tenantId, kind, key);
   return signalEach(ids, (id) => client.workflow.getHandle(id).signal(mappingChangedSignal, { kind, key }));
+}
+
+/**
+ * After an admin set a mapping: starts the durable fan-out (workflows/resume-waiting.ts) and answers how many records
+ * it will tell, without waiting for it. Nothing is started when no record waits.
+ */
+export async function startResumeWaiting(db: Db, client: Client, taskQueue: string, tenantId: string, kind: string, key: string): Promise<number> {
+  const waiting = (await workflowsWaitingOn(db, tenantId, kind, key)).length;
+  if (waiting === 0) return 0;
+  await client.workflow.start(resumeWaitingOnMapping, {
+    workflowId: `resume-waiting:${tenantId}:${kind}:${key}:${randomUUID()}`,
+    taskQueue,
+    args: [{ tenantId, kind, key }],
+  });
+  return waiting;
 }
 
 /** After a (re)connection: every record of the tenant blocked on authorization continues by itself. */

@@ -106,7 +106,7 @@ describe('mapping gap: a purchase order is approved but its QuickBooks item mapp
     await page.getByPlaceholder('Name or QuickBooks id').fill('Servi');
     await page.getByRole('button', { name: 'Use “Services”' }).click();
     await expect.poll(() => page.getByText('now maps to QuickBooks item “Services”', { exact: false }).count()).toBe(1);
-    expect(await page.getByText('1 waiting record was told to continue.').count()).toBe(1);
+    expect(await page.getByText('1 waiting record is being told to continue.').count()).toBe(1);
 
     await page.goto(`${base}/records/${encodeURIComponent(poId)}`);
     await reloadUntil(page, 'In QuickBooks as PurchaseOrder');

@@ -288,7 +288,7 @@ describe('mappings from the console', () => {
 
     const set = await admin.post('/mappings/set', { tenantId: 'kilimo', kind: 'item', key: 'itm-legacy', qboId: services, context: 'queue' }, { hx: true });
     expect(set.status).toBe(200);
-    expect(await set.text()).toContain('2 waiting records were told to continue');
+    expect(await set.text()).toContain('2 waiting records are being told to continue');
     const audit = await auditRows('mapping.set');
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ actor: `user:${adminUser.email}`, target: 'item:itm-legacy', detail: { qboId: services, qboName: 'Services' } })]));
     await Promise.all([waitFor(h, ids.po1!, 'synced'), waitFor(h, ids.po2!, 'synced')]);

@@ -5,7 +5,7 @@ import { deleteMapping, listMappings, upsertMapping } from '../../db/queries/map
 import { getTenant } from '../../db/queries/tenants.ts';
 import { getMappingHealth } from '../../db/queries/mapping-health.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../domain/vocabulary.ts';
-import { resumeWaiting } from '../../runtime/resume.ts';
+import { startResumeWaiting } from '../../runtime/resume.ts';
 import type { AppEnv } from '../deps.ts';
 import { actorOf, canActForTenant, requireRole } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
@@ -51,7 +51,8 @@ export function mappingsApi() {
     if (!(await getTenant(deps.db, tenantId))) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     await upsertMapping(deps.db, { tenantId, kind: kind as MappingKind, sourceKey, qboId: parsed.data.qboId, qboName: parsed.data.qboName ?? null, updatedBy: actorOf(principal) });
     await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${sourceKey}`, detail: parsed.data });
-    const resumed = await resumeWaiting(deps.db, deps.temporal, tenantId, kind, sourceKey);
+    // Told in the background by a workflow: 10,000 waiting records took minutes to signal inside the request.
+    const resumed = await startResumeWaiting(deps.db, deps.temporal, deps.taskQueue, tenantId, kind, sourceKey);
     return c.json({ tenantId, kind, sourceKey, qboId: parsed.data.qboId, resumed });
   });
 

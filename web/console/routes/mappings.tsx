@@ -7,7 +7,7 @@ import { upsertMapping } from '../../../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { getTenant } from '../../../db/queries/tenants.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../../domain/vocabulary.ts';
-import { resumeWaiting } from '../../../runtime/resume.ts';
+import { startResumeWaiting } from '../../../runtime/resume.ts';
 import { actorOf } from '../../api/auth.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, effectiveTenant, type ConsoleEnv } from '../env.ts';
@@ -75,7 +75,7 @@ export function mappingRoutes() {
   });
 
   /**
-   * Sets a mapping the way PUT /api/v1/mappings does — upsertMapping, writeAudit, resumeWaiting, in that order — with
+   * Sets a mapping the way PUT /api/v1/mappings does — upsertMapping, writeAudit, startResumeWaiting, in that order — with
    * the QuickBooks entity taken from the reference cache, so only an active entity of the right type can be chosen.
    */
   app.post('/set', requirePermission('mapping.set'), async (c) => {
@@ -110,7 +110,7 @@ export function mappingRoutes() {
     const detail = { qboId, qboName: ref.name };
     await upsertMapping(deps.db, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, updatedBy: actorOf(principal) });
     await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${key}`, detail });
-    const resumed = await resumeWaiting(deps.db, deps.temporal, tenantId, kind, key);
+    const resumed = await startResumeWaiting(deps.db, deps.temporal, deps.taskQueue, tenantId, kind, key);
 
     if (!c.get('fragment')) return c.redirect(`/mappings?tenantId=${encodeURIComponent(tenantId)}&kind=${kind}`, 303);
     if (context === 'queue') return sendFragment(c, <MappingSetDone target={target} qboId={qboId} qboName={ref.name} resumed={resumed} />);
@@ -118,7 +118,7 @@ export function mappingRoutes() {
     const v = values.find((x) => x.key === key) ?? {
       key, usedBy: 0, qboId, qboName: ref.name, status: 'active' as const, staleReason: null, updatedBy: actorOf(principal), updatedAt: new Date(), held: 0, heldAmounts: [],
     };
-    const note = `Mapped to “${ref.name}”. ${resumed > 0 ? `${resumed} waiting record(s) continue.` : 'No record was waiting on it.'}`;
+    const note = `Mapped to “${ref.name}”. ${resumed > 0 ? `${resumed} waiting record(s) are being told to continue.` : 'No record was waiting on it.'}`;
     return sendFragment(c, <MappingValueRow v={v} target={target} user={user} csrf={c.get('csrfToken')} note={note} />);
   });
 

@@ -120,7 +120,7 @@ export const MappingSetDone = (p: { target: SetterTarget; qboId: string; qboName
   <div class="mapping-setter done" id={setterId(p.target)}>
     <p class="ok-text" role="status">
       {REF_KIND_NAMES[p.target.kind]} {p.target.key} now maps to QuickBooks {entityWord(p.target.entity)} “{p.qboName}” (id {p.qboId}).{' '}
-      {p.resumed > 0 ? `${plural(p.resumed, 'waiting record was', 'waiting records were')} told to continue.` : 'No record was waiting on it.'}
+      {p.resumed > 0 ? `${plural(p.resumed, 'waiting record is', 'waiting records are')} being told to continue.` : 'No record was waiting on it.'}
     </p>
   </div>
 );
