@@ -75,7 +75,7 @@ runScript(async () => {
           ['expiries per realm', String(total)],
           ['token refreshes per realm', refreshes.join(', '), `expected ${total} each (an expiry of a token nobody uses before the next one needs none); ${exact}/${refreshes.length} realms exact`],
           ['realms with invalid_grant / needs_reauth', String(invalidGrant)],
-          ['records blocked on authorization', String(rec.blocked.authorization ?? 0), 'with a healthy connection they wait for a reconnect that never comes (docs/benchmarks.md, issue 4)'],
+          ['records blocked on authorization', String(rec.blocked.authorization ?? 0), 'with a healthy connection they would wait for a reconnect nobody makes (docs/benchmarks.md, product issue 4)'],
           ['refresh requests served by the connection workflows', `${updates} (${alreadyFresh} answered "already fresh")`, `longest wait for an answer ${maxWaitMs} ms`],
         ],
         ...((rec.blocked.authorization ?? 0) > 0 && invalidGrant === 0
