@@ -65,6 +65,8 @@ export function createRefActivities(deps: RefActivityDeps) {
       let changed = 0;
       const loadInFull = async (entities: readonly string[]) => {
         for (const entity of entities) {
+          // Real time, as upsertRefs stamps refreshedAt with it.
+          const loadStartedAt = new Date();
           const seen: string[] = [];
           for (const filter of ['', ' where Active = false']) {
             for (let start = 1; ; start += PAGE) {
@@ -78,7 +80,7 @@ export function createRefActivities(deps: RefActivityDeps) {
               if (rows.length < PAGE) break;
             }
           }
-          await markMissingRefsDeleted(deps.db, input.tenantId, entity, seen);
+          await markMissingRefsDeleted(deps.db, input.tenantId, entity, seen, loadStartedAt);
         }
       };
       if (full) {

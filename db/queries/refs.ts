@@ -1,4 +1,4 @@
-import { and, eq, ilike, notInArray, sql } from 'drizzle-orm';
+import { and, eq, ilike, lt, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { mappings, qboRefs, qboRefState, type QboRefRow } from '../schema.ts';
 import type { MappingKind } from '../../domain/vocabulary.ts';
@@ -50,12 +50,25 @@ export async function upsertRefs(db: Db, tenantId: string, rows: RefUpsert[]): P
   }
 }
 
-/** Refs of a full load that QuickBooks no longer returned at all: gone (deleted or merged away). */
-export async function markMissingRefsDeleted(db: Db, tenantId: string, entity: string, seenIds: string[]): Promise<number> {
+/**
+ * Refs of a full load that QuickBooks no longer returned at all: gone (deleted or merged away). Only refs not
+ * refreshed since the load began: an entity created meanwhile, which a concurrent load or CDC already cached, is
+ * not "gone" because this load's pages were read before it existed (two overlapping loads marked a vendor synced a
+ * moment earlier as deleted, and the records needing it blocked on a stale mapping).
+ */
+export async function markMissingRefsDeleted(db: Db, tenantId: string, entity: string, seenIds: string[], loadStartedAt: Date): Promise<number> {
   const rows = await db
     .update(qboRefs)
     .set({ status: 'deleted', active: false, refreshedAt: new Date() })
-    .where(and(eq(qboRefs.tenantId, tenantId), eq(qboRefs.entity, entity), sql`${qboRefs.status} <> 'deleted'`, seenIds.length ? notInArray(qboRefs.qboId, seenIds) : undefined))
+    .where(
+      and(
+        eq(qboRefs.tenantId, tenantId),
+        eq(qboRefs.entity, entity),
+        sql`${qboRefs.status} <> 'deleted'`,
+        lt(qboRefs.refreshedAt, loadStartedAt),
+        seenIds.length ? notInArray(qboRefs.qboId, seenIds) : undefined,
+      ),
+    )
     .returning({ id: qboRefs.qboId });
   return rows.length;
 }
