@@ -43,8 +43,14 @@ export async function resumeAfterConnection(db: Db, client: Client, tenantId: st
   );
 }
 
-/** Signals sent at once; one mapping may unblock 10,000 records, and one after another that took minutes. */
-export const SIGNAL_CONCURRENCY = 32;
+/**
+ * Signals sent at once. One mapping may unblock 10,000 records (one after another that took minutes), but 32 at once
+ * crowded the Temporal dev server: the woken workflows' own tasks queued behind the signals (docs/benchmarks.md §4),
+ * and under load some signals were refused.
+ */
+export const SIGNAL_CONCURRENCY = 8;
+/** A refused signal (server busy, connection hiccup) is tried again this often, waiting 0.25 s, 0.5 s, 1 s … between. */
+const SIGNAL_RETRIES = 5;
 
 /**
  * Sends one signal per workflow, SIGNAL_CONCURRENCY at a time, and counts those delivered. A workflow that finished
@@ -58,11 +64,19 @@ async function signalEach(ids: readonly string[], send: (id: string) => Promise<
   const lane = async () => {
     while (next < ids.length) {
       const id = ids[next++]!;
-      try {
-        await send(id);
-        delivered += 1;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) failure ??= err;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await send(id);
+          delivered += 1;
+          break;
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) break;
+          if (attempt >= SIGNAL_RETRIES) {
+            failure ??= err;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        }
       }
     }
   };
