@@ -93,7 +93,23 @@ describe('npm start on a clean data folder', () => {
       },
       400_000,
     );
-    expect(await states()).toEqual({
+    const settled = await states();
+    if (settled['blocked/mapping'] !== 1) {
+      // Say which records and why, so a failure here can be diagnosed from the CI log alone.
+      const queue = await api('/api/v1/queue?tenantId=awra-demo&failureClass=mapping');
+      for (const g of queue.groups ?? []) {
+        for (const r of g.recordList ?? []) {
+          const detail = await api(`/api/v1/records/${encodeURIComponent(r.workflowId)}`);
+          console.error(`blocked on mapping: ${r.workflowId} — ${detail.actionNeeded}\n${JSON.stringify(detail.events ?? [])}`);
+          for (const gap of (detail.mappings ?? []).filter((m: { ok: boolean; kind: string }) => !m.ok && m.kind === 'invoice')) {
+            const inv = await api(`/api/v1/records/${encodeURIComponent(`qbo-sync:awra-demo:invoice:${gap.key}`)}`);
+            console.error(`  its invoice ${gap.key}: ${inv.state}\n${JSON.stringify(inv.events ?? [])}`);
+          }
+        }
+      }
+    }
+    if (settled['blocked/mapping'] !== 1) console.error(output.split('\n').filter((l) => /"level":(40|50)|afterSync|signal/i.test(l)).slice(-80).join('\n'));
+    expect(settled).toEqual({
       'synced/none': submitted - 6,
       'blocked/mapping': 1, // the approved PO for an unmapped legacy item
       'blocked/duplicate_risk': 2, // the toner SKU conflict, and the invoice keyed in by hand after a timeout
