@@ -5,6 +5,7 @@
  */
 
 import { pushRequestId } from '../domain/request-id.ts';
+import { readJsonOrText } from '../runtime/http-body.ts';
 
 export const DEMO_TENANT = 'awra-demo';
 
@@ -67,13 +68,7 @@ async function api(opts: DemoOptions, method: string, path: string, body?: unkno
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     redirect: 'manual',
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = text;
-  }
+  const json = await readJsonOrText(res);
   return { status: res.status, json, headers: res.headers };
 }
 

@@ -24,6 +24,7 @@ import { startTemporalDevServer, type DevServer } from '../../scripts/dev-server
 import { ensureTemporalCli, PROJECT_ROOT } from '../../scripts/temporal-cli.ts';
 import { createApp } from '../../web/app.ts';
 import { freePort, onCleanup, rssOf, sleep, spawnChild, type Child } from './proc.ts';
+import { readJsonOrText } from '../../runtime/http-body.ts';
 
 /** The machine's PostgreSQL (trust auth); a bench creates its own database there and drops it afterwards. */
 export const PG_SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -241,13 +242,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
+    const json = await readJsonOrText(res);
     return { status: res.status, json };
   };
 

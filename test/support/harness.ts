@@ -19,6 +19,7 @@ import { startMetricsServer } from '../../worker/metrics-server.ts';
 /** The webhook verifier token the test web app and simulator share. */
 export const WEBHOOK_VERIFIER = 'test-webhook-verifier-token';
 import { createTestDb, type TestDb } from './db.ts';
+import { readJsonOrText } from '../../runtime/http-body.ts';
 
 // Keep test output readable: only the SDK's warnings and errors.
 try {
@@ -127,13 +128,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         },
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = text;
-      }
+      const json = await readJsonOrText(res);
       return { status: res.status, json };
     },
     async close() {
