@@ -55,23 +55,17 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const compute = (key: string, entry: Entry, load: () => Promise<unknown>): Promise<Cached<unknown>> => {
     if (entry.pending) return entry.pending;
     const started = now();
-    const pending = load().then(
-      (value) => {
+    const pending = load()
+      .then((value) => {
         const answer = { value, asOf: new Date(started) };
         // An invalidation while this ran makes its answer too old to keep, but its caller still gets it.
         if (entry.generation === generation && entries.get(key) === entry) entry.answer = answer;
         return answer;
-      },
-    );
+      })
+      .finally(() => {
+        if (entry.pending === pending) delete entry.pending;
+      });
     entry.pending = pending;
-    void pending.then(
-      () => {
-        if (entry.pending === pending) delete entry.pending;
-      },
-      () => {
-        if (entry.pending === pending) delete entry.pending;
-      },
-    );
     return pending;
   };
 
