@@ -26,6 +26,11 @@ export function parsePeriod(period: string): Period | undefined {
   return { period, from: `${period}-01`, until: `${next}-01` };
 }
 
+/** The calendar month of `now` in UTC, as YYYY-MM. */
+export function currentPeriod(now = new Date()): string {
+  return now.toISOString().slice(0, 7);
+}
+
 export interface CloseEvidence {
   workflowId: string;
   number: string;
@@ -68,6 +73,19 @@ export interface CloseReadiness extends Period {
 
 type Row = Record<string, unknown>;
 const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/**
+ * The month close readiness opens on when none is asked for: the most recent one with a record dated in it, up to
+ * the current month (a record dated in the future must not open the page on an empty month ahead), else the current one.
+ */
+export async function latestPeriod(db: Db, tenantId: string, now = new Date()): Promise<string> {
+  const current = parsePeriod(currentPeriod(now))!;
+  // max() over (tenant_id, txn_date) reads one entry of syncs_txn_date_idx.
+  const rows = (await db.execute(sql`
+    select max(txn_date) as latest from syncs where tenant_id = ${tenantId} and txn_date < ${current.until}`)) as unknown as Row[];
+  const latest = s(rows[0]?.latest)?.slice(0, 7);
+  return latest && parsePeriod(latest) ? latest : current.period;
+}
 
 export async function closeReadiness(db: Db, tenantId: string, p: Period, limit = 5000): Promise<CloseReadiness> {
   const rows = (await db.execute(sql`

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { closeReadiness, parsePeriod } from '../../db/queries/close-readiness.ts';
+import { closeReadiness, latestPeriod, parsePeriod } from '../../db/queries/close-readiness.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
 import { formatMoney } from '../../domain/money.ts';
 import type { AppEnv } from '../deps.ts';
@@ -9,22 +9,23 @@ import { apiError, fieldErrors } from './errors.ts';
 
 const query = z.strictObject({
   tenantId: z.string().min(1, 'is required').max(63),
-  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM'),
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM').optional(),
 });
 
 /**
  * `GET /api/v1/close-readiness?tenantId=&period=YYYY-MM`: the records dated in the month — what synced, what did
- * not, why, who owns it — with the same evidence rows as the console's CSV.
+ * not, why, who owns it — with the same evidence rows as the console's CSV. Without `period`, the most recent month
+ * that has records (the answer's `period` says which).
  */
 export function closeReadinessApi() {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
     const parsed = query.safeParse(c.req.query());
-    if (!parsed.success) return apiError(c, 400, 'invalid_query', 'Give tenantId and period (YYYY-MM).', fieldErrors(parsed.error));
+    if (!parsed.success) return apiError(c, 400, 'invalid_query', 'Give tenantId, and period as YYYY-MM or none for the latest month with records.', fieldErrors(parsed.error));
     const { tenantId, period } = parsed.data;
     const { db } = c.get('deps');
     if (!canActForTenant(c.get('principal'), tenantId) || !(await getTenant(db, tenantId))) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
-    const r = await closeReadiness(db, tenantId, parsePeriod(period)!);
+    const r = await closeReadiness(db, tenantId, parsePeriod(period ?? (await latestPeriod(db, tenantId)))!);
     const synced = r.byState.filter((s) => s.state === 'synced' || s.state === 'linked').reduce((n, s) => n + s.records, 0);
     const blocked = r.byState.filter((s) => s.state === 'blocked').reduce((n, s) => n + s.records, 0);
     const cancelled = r.byState.filter((s) => s.state === 'cancelled').reduce((n, s) => n + s.records, 0);

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { writeAudit } from '../../../db/queries/audit.ts';
-import { closeEvidenceCsv, closeReadiness, parsePeriod } from '../../../db/queries/close-readiness.ts';
+import { closeEvidenceCsv, closeReadiness, currentPeriod, latestPeriod, parsePeriod } from '../../../db/queries/close-readiness.ts';
 import { visibleTenants } from '../../../db/queries/console.ts';
 import { actorOf } from '../../api/auth.ts';
 import { signedIn } from '../auth.ts';
@@ -17,10 +17,6 @@ const query = z.object({
     .optional(),
 });
 
-function currentPeriod(now = new Date()): string {
-  return now.toISOString().slice(0, 7);
-}
-
 async function resolve(c: Context<ConsoleEnv>) {
   const { db } = c.get('deps');
   const user = c.get('user');
@@ -32,14 +28,15 @@ async function resolve(c: Context<ConsoleEnv>) {
   return { tenants, tenant, parsed, raw };
 }
 
-/** `/close` (page) and `/close.csv` (the evidence): close readiness of one tenant and month. */
+/** `/close` (page) and `/close.csv` (the evidence): close readiness of one tenant and month, by default its latest with records. */
 export function closeRoutes() {
   const app = new Hono<ConsoleEnv>();
 
   app.get('/close', ...signedIn, async (c) => {
     const { db } = c.get('deps');
     const { tenants, tenant, parsed, raw } = await resolve(c);
-    const period = parsed.success ? (parsed.data.period ?? currentPeriod()) : (raw.period ?? currentPeriod());
+    // Without a tenant there are no records to choose a month by; the form still needs one.
+    const period = (parsed.success ? parsed.data.period : raw.period) ?? (tenant ? await latestPeriod(db, tenant.id) : currentPeriod());
     let props: CloseViewProps;
     let status: 200 | 422 = 200;
     if (!parsed.success || !tenant) {
@@ -55,7 +52,7 @@ export function closeRoutes() {
     const { db } = c.get('deps');
     const { tenant, parsed } = await resolve(c);
     if (!tenant) return refuse(c, 404, 'Not found', 'Choose one of your tenants.');
-    const period = parsePeriod(parsed.success ? (parsed.data.period ?? currentPeriod()) : '');
+    const period = parsePeriod(parsed.success ? (parsed.data.period ?? (await latestPeriod(db, tenant.id))) : '');
     if (!period) return c.text('Choose a month as YYYY-MM, e.g. 2026-11.', 422);
     const report = await closeReadiness(db, tenant.id, period, 100_000);
     await writeAudit(db, { tenantId: tenant.id, actor: actorOf(c.get('principal')), action: 'close.export', target: period.period, detail: { records: report.records.length } });
