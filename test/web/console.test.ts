@@ -63,6 +63,21 @@ describe('signing in', () => {
     expect(await res.text()).toContain('Enter your email address.');
   });
 
+  it('signs in with any address that has an @, like the admin@localhost npm start prints, in any letter case', async () => {
+    const local = await createConsoleUser(h, 'admin', { email: 'ops@localhost', password: 'printed by npm start' });
+    const res = await attemptSignIn(h.app, ' OPS@localhost ', local.password);
+    expect(res.status).toBe(303);
+    expect(cookieValue(res, 'qsh_session')).toBeTruthy();
+  });
+
+  it('refuses an address without an @, or with a space or a NUL in it, with the field error and 422', async () => {
+    for (const email of ['ops.localhost', 'ops@local\u0000host', 'o ps@localhost']) {
+      const res = await attemptSignIn(h.app, email, 'whatever');
+      expect(res.status).toBe(422);
+      expect(await res.text()).toMatch(/Enter an email address with an @|no spaces or control characters/);
+    }
+  });
+
   it('signs in with an HttpOnly, SameSite=Lax cookie whose session id is stored only as a SHA-256 hash', async () => {
     const res = await attemptSignIn(h.app, financeUser.email, financeUser.password);
     expect(res.status).toBe(303);
@@ -335,6 +350,19 @@ describe('close readiness and audit', () => {
     expect(api.json.byOwner.finance).toBeGreaterThanOrEqual(1);
     expect(api.json.records.find((r: { number: string }) => r.number === 'PO-2026-0101')).toMatchObject({ state: 'synced', qboEntity: 'PurchaseOrder' });
     expect((await h.api('GET', '/api/v1/close-readiness?tenantId=kilimo&period=November')).status).toBe(400);
+  });
+
+  it('opens close readiness on the most recent month that has records, in the console, the CSV and the API', async () => {
+    // The fixtures are dated November 2026; the current month has none.
+    const html = await (await finance.get('/close?tenantId=kilimo')).text();
+    expect(html).toContain('<input type="month" name="period" value="2026-11"');
+    expect(html).toContain('BILL-2026-0200');
+    const csv = await admin.get('/close.csv?tenantId=kilimo');
+    expect(csv.headers.get('content-disposition')).toContain('close-evidence-kilimo-2026-11.csv');
+    const api = await h.api('GET', '/api/v1/close-readiness?tenantId=kilimo');
+    expect(api.status).toBe(200);
+    expect(api.json).toMatchObject({ period: '2026-11', from: '2026-11-01', until: '2026-12-01' });
+    expect(api.json.total).toBeGreaterThanOrEqual(3);
   });
 
   it('lists human actions in the audit log, filtered by action', async () => {

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { writeAudit } from '../../../db/queries/audit.ts';
+import { signInEmail } from '../../../domain/people.ts';
 import { authenticate, createSession, deleteSession, findSession, normalizeEmail } from '../../../db/queries/users.ts';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie, signedIn, tokensMatch, type LoginThrottle } from '../auth.ts';
 import type { ConsoleEnv } from '../env.ts';
@@ -13,7 +14,7 @@ import { LoginForm, type LoginProps } from '../views/login.tsx';
 const LOGIN_COOKIE = 'qsh_login';
 
 const loginSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(200).pipe(z.email('Enter a valid email address.')),
+  email: signInEmail,
   password: z.string().min(1, 'Enter your password.').max(500),
   next: z.string().optional(),
 });

@@ -18,7 +18,8 @@ export const LoginForm = (p: LoginProps) => (
       <input type="hidden" name="next" value={p.next} />
       <label class="field">
         <span>Email</span>
-        <input type="email" name="email" value={p.email ?? ''} autocomplete="username" required autofocus />
+        {/* type="text": the server decides what an address is (admin@localhost included), not the browser. */}
+        <input type="text" inputmode="email" autocapitalize="none" spellcheck={false} name="email" value={p.email ?? ''} autocomplete="username" required autofocus />
         <FieldError error={p.fields?.email} />
       </label>
       <label class="field">
