@@ -94,6 +94,7 @@ export function registerControl(app: Hono, sim: Simulator): void {
 
   app.post('/_sim/companies', guard(async (c) => c.json(sim.createCompany(await body(c, companyBody)), 201)));
   app.get('/_sim/companies', (c) => c.json({ companies: sim.companies() }));
+  app.delete('/_sim/companies/:realmId', guard((c) => c.json(sim.deleteCompany(param(c, 'realmId')))));
 
   app.post('/_sim/faults', guard(async (c) => c.json(sim.injectFault(await body(c, faultBody)), 201)));
   app.get('/_sim/faults', (c) => c.json({ faults: sim.faults() }));

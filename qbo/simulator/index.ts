@@ -43,6 +43,11 @@ export interface Simulator {
   readonly options: ResolvedOptions;
   createCompany(opts?: CreateCompanyOptions): CompanyCredentials;
   companies(): { realmId: string; companyName: string; homeCurrency: string; multicurrency: boolean; closingDate?: string }[];
+  /**
+   * Deletes a company as if it were closed in QuickBooks: its entities, requestid replays, faults and statistics go,
+   * and every grant of it is revoked (its tokens answer 401, a refresh `invalid_grant`). Throws for an unknown realm.
+   */
+  deleteCompany(realmId: string): { realmId: string; grantsRevoked: number };
   /** Every entity that exists (inactive included, deleted transactions not), each tagged with `_entity`. */
   ledger(query: LedgerQuery): QboObject[];
   injectFault(spec: FaultSpec): { id: string };
@@ -186,6 +191,16 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         multicurrency: co.prefs.multicurrency,
         ...(co.prefs.closingDate ? { closingDate: co.prefs.closingDate } : {}),
       })),
+    deleteCompany: (realmId) => {
+      requireCompany(realmId);
+      delete state.companies[realmId];
+      const grantsRevoked = oauth.revokeRealm(realmId);
+      replay.forgetRealm(realmId);
+      faults.clear(realmId);
+      meter.forget(realmId);
+      changed();
+      return { realmId, grantsRevoked };
+    },
     ledger: (q) => {
       const company = requireCompany(q.realmId);
       const entity = q.entity ? entityNamed(q.entity) : undefined;

@@ -156,7 +156,7 @@ export class OAuthService {
     if (!code || !redirectUri) return { ok: false, status: 400, error: 'invalid_request' };
     const record = this.state().tokens[code];
     const now = this.now();
-    if (!record || record.kind !== 'code' || record.used || record.expiresAt <= now || record.clientId !== clientId || record.redirectUri !== redirectUri) {
+    if (!record || record.kind !== 'code' || record.used || record.revoked || record.expiresAt <= now || record.clientId !== clientId || record.redirectUri !== redirectUri) {
       return { ok: false, status: 400, error: 'invalid_grant' };
     }
     record.used = true;
@@ -240,6 +240,20 @@ export class OAuthService {
       }
       for (const t of Object.values(this.state().tokens)) if (t.grantId === grant.id && t.kind === 'refresh') t.revoked = true;
     }
+    this.changed();
+    return n;
+  }
+
+  /** Control API: the realm's company was deleted, so every grant of it ends (its tokens answer 401 / invalid_grant). */
+  revokeRealm(realmId: string): number {
+    let n = 0;
+    for (const grant of Object.values(this.state().grants)) {
+      if (grant.realmId !== realmId || grant.revoked) continue;
+      this.revokeGrant(grant);
+      n++;
+    }
+    // Unused authorization codes carry no grant yet; they must not become a grant for a company that is gone.
+    for (const t of Object.values(this.state().tokens)) if (t.realmId === realmId && t.kind === 'code') t.revoked = true;
     this.changed();
     return n;
   }

@@ -57,6 +57,13 @@ export class ReplayCache {
     }
   }
 
+  /** Drops the stored responses of one realm (its company was deleted). */
+  forgetRealm(realmId: string): void {
+    const replay = this.state().replay;
+    for (const key of Object.keys(replay)) if (key.startsWith(`${realmId}:`)) delete replay[key];
+    this.changed();
+  }
+
   store(realmId: string, requestId: string, response: StoredResponse): void {
     this.state().replay[this.key(realmId, requestId)] = response;
     this.changed();

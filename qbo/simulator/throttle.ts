@@ -104,6 +104,10 @@ export class Meter {
     return [...this.realms.keys()];
   }
 
+  forget(realmId: string): void {
+    this.realms.delete(realmId);
+  }
+
   reset(): void {
     this.realms.clear();
   }

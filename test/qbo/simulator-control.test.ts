@@ -122,6 +122,38 @@ describe('QBO simulator control API', () => {
     expect((await sim.app.request('/_sim/app/bill?txnId=999')).status).toBe(404);
   });
 
+  it('deletes one company with its tokens, faults and replays, keeps the others, and answers 404 for an unknown realm', async () => {
+    const gone = (await control('POST', '/_sim/companies')).json;
+    const kept = (await control('POST', '/_sim/companies')).json;
+    await simClient(sim, gone).post('/vendor?requestid=del-1', { DisplayName: 'Gone Vendor' });
+    await control('POST', '/_sim/faults', { realmId: gone.realmId, kind: 'latency', latencyMs: 1 });
+
+    const res = await control('DELETE', `/_sim/companies/${gone.realmId}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ realmId: gone.realmId, grantsRevoked: 1 });
+    expect((await control('GET', '/_sim/companies')).json.companies.map((c: { realmId: string }) => c.realmId)).toEqual([kept.realmId]);
+    expect((await control('GET', '/_sim/faults')).json.faults).toEqual([]);
+    expect(sim.allStats().map((s) => s.realmId)).not.toContain(gone.realmId);
+    expect((await control('GET', `/_sim/ledger?realmId=${gone.realmId}`)).status).toBe(404);
+
+    const api = await simClient(sim, gone).get('/preferences');
+    expect(api.status).toBe(401);
+    const refreshed = await sim.app.request('/oauth2/v1/tokens/bearer', {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${gone.clientId}:${gone.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: gone.refreshToken }).toString(),
+    });
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: 'invalid_grant' });
+
+    expect((await simClient(sim, kept).get('/preferences')).status).toBe(200);
+    expect((await control('DELETE', `/_sim/companies/${gone.realmId}`)).status).toBe(404);
+    expect((await control('DELETE', '/_sim/companies/9341000000000000')).json.error.message).toMatch(/unknown realm/);
+  });
+
   it('forgets everything on reset', async () => {
     const co = (await control('POST', '/_sim/companies')).json;
     await control('POST', '/_sim/reset');
@@ -152,5 +184,19 @@ describe('QBO simulator persistence', () => {
     expect(replay.text).toBe(created.text);
     const next = await qbo.post('/vendor', { DisplayName: 'Second' });
     expect(Number(next.json.Vendor.Id)).toBe(Number(created.json.Vendor.Id) + 1);
+  });
+
+  it('keeps a deleted company deleted, and its tokens refused, after a restart from the snapshot', async () => {
+    const file = join(dir, 'state.json');
+    const first = createSimulator({ logger: quiet, persistFile: file });
+    const gone = first.createCompany();
+    const kept = first.createCompany();
+    first.deleteCompany(gone.realmId);
+    await first.close();
+
+    const second = createSimulator({ logger: quiet, persistFile: file });
+    expect(second.companies().map((c) => c.realmId)).toEqual([kept.realmId]);
+    expect((await simClient(second, gone).get('/preferences')).status).toBe(401);
+    expect((await simClient(second, kept).get('/preferences')).status).toBe(200);
   });
 });
