@@ -343,7 +343,8 @@ export function createQboActivities(deps: QboActivityDeps) {
       const c = classifyQboResponse(resp);
       deps.metrics?.pushAttempts.inc({ class: c.class });
       if (activityAttempt > 1) deps.metrics?.retries.inc();
-      Context.current().log.info('QuickBooks answered a push', {
+      // A routine acceptance is evidence in Postgres and history already; what went wrong is worth a log line.
+      Context.current().log[c.class === 'accepted' ? 'debug' : 'info']('QuickBooks answered a push', {
         tenantId: input.tenantId,
         recordNumber: input.record.number,
         requestId: input.requestId,

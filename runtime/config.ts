@@ -1,9 +1,5 @@
 import { z } from 'zod';
-
-const bool = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
+import { logFormatFor, type LogFormat } from './logger.ts';
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -39,7 +35,8 @@ const schema = z.object({
   /** Milliseconds the console may reuse an aggregate read model (overview counts, action queue, mapping health). */
   READ_MODEL_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: bool,
+  /** `auto`: readable one-line logs when stdout is a terminal outside production, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -52,6 +49,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** How this process writes its logs (see LOG_FORMAT). */
+export function logFormat(config: Config, isTTY = process.stdout.isTTY): LogFormat {
+  return logFormatFor({ setting: config.LOG_FORMAT, nodeEnv: config.NODE_ENV, isTTY });
 }
 
 /** The token encryption box from config; required (npm start provides a development key). */

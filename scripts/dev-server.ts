@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../workflows/search-attributes.ts';
@@ -18,7 +18,11 @@ export async function startTemporalDevServer(opts: {
   port: number;
   uiPort: number;
   namespace: string;
-  log: (line: string) => void;
+  /**
+   * The server's own output goes to this file: under load its SQLite store logs retried operations as errors,
+   * which would bury what a person needs to read. Its tail is printed if the server fails to start.
+   */
+  logFile: string;
 }): Promise<DevServer> {
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const args = [
@@ -33,14 +37,22 @@ export async function startTemporalDevServer(opts: {
     ...SEARCH_ATTRIBUTE_CLI_ARGS.flatMap((a) => ['--search-attribute', a]),
   ];
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => opts.log(`[temporal] ${d.toString().trimEnd()}`));
-  child.stderr?.on('data', (d: Buffer) => opts.log(`[temporal] ${d.toString().trimEnd()}`));
+  const out = createWriteStream(opts.logFile, { flags: 'a' });
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  const tail = () => {
+    try {
+      return `\n${readFileSync(opts.logFile, 'utf8').split('\n').slice(-15).join('\n')}`;
+    } catch {
+      return '';
+    }
+  };
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   for (;;) {
-    if (exited !== null) throw new Error(`The Temporal dev server exited (code ${exited}); is port ${opts.port} or ${opts.uiPort} in use?`);
+    if (exited !== null) throw new Error(`The Temporal dev server exited (code ${exited}); is port ${opts.port} or ${opts.uiPort} in use? Its log (${opts.logFile}):${tail()}`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       await conn.workflowService.getSystemInfo({});
@@ -49,7 +61,7 @@ export async function startTemporalDevServer(opts: {
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGTERM');
-        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`);
+        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}. Its log (${opts.logFile}):${tail()}`);
       }
       await new Promise((r) => setTimeout(r, 300));
     }

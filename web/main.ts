@@ -1,13 +1,13 @@
 import { serve } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
-import { loadConfig, tokenKeysFrom } from '../runtime/config.ts';
+import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'web' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'web', format: logFormat(config) });
 
 async function main() {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
@@ -35,7 +35,11 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'web listening');
   });
+  let stopping = false;
   const stop = () => {
+    // Ctrl-C reaches the whole process group and npm start then sends SIGTERM too: stop once.
+    if (stopping) return;
+    stopping = true;
     logger.info('web stopping');
     server.close(async () => {
       await temporal.connection.close();

@@ -1,30 +1,26 @@
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
-import { loadConfig, tokenKeysFrom } from '../runtime/config.ts';
+import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { sdkLogger } from './sdk-logger.ts';
 import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { createWorkerMetrics } from '../runtime/metrics.ts';
 
 const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', format: logFormat(config) });
 
 async function main() {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
-  const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-    TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
-  };
   // The SDK core's own metrics (task latencies, pollers, sticky cache…) on a private port the metrics server reads.
   const corePort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + 1 : undefined;
   Runtime.install({
     ...(corePort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${corePort}` } } } } : {}),
-    logger: new DefaultLogger('INFO', (entry) => {
-      logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
-    }),
+    logger: sdkLogger(logger),
   });
   const dbh = createDb({ url: config.DATABASE_URL });
   const metrics = createWorkerMetrics();

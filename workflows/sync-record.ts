@@ -587,6 +587,6 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     event('cancelled', `Cancelled by ${cancelRequest.actor}: ${cancelRequest.reason}`, cancelRequest.actor);
     await project();
   }
-  log.info('sync finished', { state: status.state, retryCount: status.retryCount });
+  log.debug('sync finished', { state: status.state, retryCount: status.retryCount });
   return { state: status.state, externalRef: status.externalRef, retryCount: status.retryCount };
 }

@@ -122,9 +122,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const port = await freePort();
   const uiPort = await freePort();
   const dbFile = join(dir, 'temporal.sqlite');
-  const temporalLog: string[] = [];
-  const startDev = () =>
-    startTemporalDevServer({ cli, dbFile, port, uiPort, namespace: 'default', log: (l) => temporalLog.push(l) });
+  const startDev = () => startTemporalDevServer({ cli, dbFile, port, uiPort, namespace: 'default', logFile: join(dir, 'temporal.log') });
   let server = await startDev();
   const temporal = {
     address: server.address,

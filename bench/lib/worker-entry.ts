@@ -4,24 +4,24 @@
  * pipeline *without* QuickBooks' 500/min ceiling (bench:fanout); every drill and the other benches run the product's
  * own worker/main.ts.
  */
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { createDb } from '../../db/client.ts';
 import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
-import { loadConfig, tokenKeysFrom } from '../../runtime/config.ts';
+import { loadConfig, logFormat, tokenKeysFrom } from '../../runtime/config.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../runtime/secrets.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
+import { sdkLogger } from '../../worker/sdk-logger.ts';
 
 const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', format: logFormat(config) });
 const limits = JSON.parse(process.env.BENCH_QBO_LIMITS ?? '{}') as RealmLimiterOptions;
 
 async function main() {
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required.');
-  const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
-  Runtime.install({ logger: new DefaultLogger('INFO', (entry) => logger[pinoLevel[entry.level]]({ ...entry.meta }, entry.message)) });
+  Runtime.install({ logger: sdkLogger(logger) });
   const dbh = createDb({ url: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({
