@@ -2,25 +2,23 @@
  * `npm run user:create -- --email a@b.example --name "Amina W." --role admin|finance [--password …] [--tenant id]`
  *
  * Creates a console user. Without --password a random one is generated and printed once. Uses DATABASE_URL; without
- * it, the embedded development database in DATA_DIR is opened directly, which needs `npm start` to be stopped
- * (the embedded database serves one process at a time).
+ * it, the embedded development database in DATA_DIR — through the running `npm start` when there is one, so the
+ * new user can sign in at once.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createDb } from '../db/client.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import { createUser, USER_ROLES } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
-import { PROJECT_ROOT } from './temporal-cli.ts';
+import { signInEmail } from '../domain/people.ts';
+import { openCommandDb } from './dev-data.ts';
 
 const usage = 'Usage: npm run user:create -- --email <email> --name "<name>" --role admin|finance [--password <password>] [--tenant <tenantId>]';
 
 const args = z.object({
-  email: z.email('--email must be an e-mail address'),
+  email: signInEmail,
   name: z.string().trim().min(1, '--name is required').max(200),
   role: z.enum(USER_ROLES, { error: '--role must be admin or finance' }),
   password: z.string().min(12, '--password must be at least 12 characters').max(200).optional(),
@@ -28,7 +26,9 @@ const args = z.object({
 });
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  let values;
+  try {
+    ({ values } = parseArgs({
     options: {
       email: { type: 'string' },
       name: { type: 'string' },
@@ -38,7 +38,12 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-  });
+  }));
+  } catch (err) {
+    console.error((err as Error).message);
+    console.error(usage);
+    return 2;
+  }
   if (values.help) {
     console.log(usage);
     return 0;
@@ -50,15 +55,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const input = parsed.data;
-  const config = loadConfig();
-  let embedded: EmbeddedPostgres | undefined;
-  let url = config.DATABASE_URL;
-  if (!url) {
-    console.log('DATABASE_URL is not set: opening the embedded development database (stop `npm start` first).');
-    embedded = await startEmbeddedPostgres({ dataDir: join(resolve(PROJECT_ROOT, config.DATA_DIR), 'pglite') });
-    url = embedded.url;
-  }
-  const dbh = createDb({ url, maxConnections: 1 });
+  const dbh = await openCommandDb(loadConfig(), (line) => console.error(line));
   try {
     await migrateDb(dbh.db);
     if (input.tenant && !(await getTenant(dbh.db, input.tenant))) {
@@ -76,7 +73,6 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await dbh.close();
-    await embedded?.close();
   }
 }
 

@@ -1,20 +1,26 @@
 /**
  * `npm run tokens:reencrypt`: after putting a new key first in TOKEN_ENCRYPTION_KEYS (old keys after it), rewrites
- * every stored QuickBooks token under the new key. Then the old keys can be removed.
+ * every stored QuickBooks token under the new key. Then the old keys can be removed. Without DATABASE_URL it works on
+ * the embedded development database (through the running `npm start` when there is one) and, without
+ * TOKEN_ENCRYPTION_KEYS, with the development keys `npm start` keeps in the data folder.
  */
-import { createDb } from '../db/client.ts';
 import { createTokenStore } from '../db/queries/connections.ts';
 import { loadConfig, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
+import { dataDirOf, openCommandDb, readDevSecret } from './dev-data.ts';
 
 const config = loadConfig();
-if (!config.DATABASE_URL) {
-  console.error('DATABASE_URL is required.');
+const keys = config.TOKEN_ENCRYPTION_KEYS ?? (config.DATABASE_URL ? undefined : readDevSecret(dataDirOf(config), 'token-encryption-keys'));
+let box;
+try {
+  box = createSecretBox(parseEncryptionKeys(tokenKeysFrom({ ...config, TOKEN_ENCRYPTION_KEYS: keys })));
+} catch (err) {
+  console.error((err as Error).message);
   process.exit(2);
 }
-const dbh = createDb({ url: config.DATABASE_URL, maxConnections: 1 });
+const dbh = await openCommandDb(config, (line) => console.error(line));
 try {
-  const changed = await createTokenStore(dbh.db, createSecretBox(parseEncryptionKeys(tokenKeysFrom(config)))).reencryptAll();
+  const changed = await createTokenStore(dbh.db, box).reencryptAll();
   console.log(`Re-encrypted the tokens of ${changed} connection(s) with the current key.`);
 } finally {
   await dbh.close();

@@ -1,21 +1,18 @@
 /**
  * `npm run db:migrate`: applies migrations to DATABASE_URL and registers the project's search attributes on
  * TEMPORAL_ADDRESS when it is set (self-hosted clusters; Temporal Cloud registers them in its console).
- * With DEV_API_KEY set, that key becomes an admin API key.
+ * With DEV_API_KEY set, that key becomes an admin API key. Without DATABASE_URL it migrates the embedded
+ * development database (through the running `npm start` when there is one).
  */
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
-import { createDb } from './client.ts';
-import { migrateDb } from './migrate.ts';
-import { ensureApiKey } from './queries/api-keys.ts';
+import { openCommandDb } from './dev-data.ts';
+import { migrateDb } from '../db/migrate.ts';
+import { ensureApiKey } from '../db/queries/api-keys.ts';
 
 const config = loadConfig();
-if (!config.DATABASE_URL) {
-  console.error('DATABASE_URL is required.');
-  process.exit(2);
-}
-const dbh = createDb({ url: config.DATABASE_URL, maxConnections: 1 });
+const dbh = await openCommandDb(config, (line) => console.error(line));
 try {
   await migrateDb(dbh.db);
   console.log('Migrations applied.');
