@@ -3,13 +3,13 @@
  * Postgres, migrations, worker and web console. TEMPORAL_ADDRESS / DATABASE_URL switch the embedded parts off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createDb } from '../db/client.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDb, type DbHandle } from '../db/client.ts';
+import { openEmbeddedDatabase, type LocalDatabase } from '../db/embedded.ts';
 import { migrateDb } from '../db/migrate.ts';
 import { ensureApiKey, generateApiKey } from '../db/queries/api-keys.ts';
-import { ensureDevAdmin } from '../db/queries/users.ts';
+import { DEV_USERS, ensureDevUsers } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
@@ -17,18 +17,21 @@ import { startTemporalDevServer, type DevServer } from './dev-server.ts';
 import { startSimulator, type StartedSimulator } from '../qbo/simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
-import { seedDemo } from './demo.ts';
+import { DEMO_TENANT, seedDemo, watchDemo } from './demo.ts';
+import { dataDirOf, devSecret as keptSecret, forgetStart, pgliteDirOf, recordStart, runningStart } from './dev-data.ts';
 import { randomBytes } from 'node:crypto';
 
 const config = loadConfig();
-const dataDir = resolve(PROJECT_ROOT, config.DATA_DIR);
+const dataDir = dataDirOf(config);
 const log = (line: string) => console.log(line);
 
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
-let embeddedPg: EmbeddedPostgres | undefined;
+let embeddedPg: LocalDatabase | undefined;
+let progressDb: DbHandle | undefined;
 let simulator: StartedSimulator | undefined;
 let stopping = false;
+let recorded = false;
 
 async function shutdown(code: number) {
   if (stopping) return;
@@ -47,8 +50,9 @@ async function shutdown(code: number) {
   );
   await devServer?.stop();
   await simulator?.close();
+  await progressDb?.close().catch(() => undefined);
   await embeddedPg?.close();
-  rmSync(join(dataDir, 'start.pid'), { force: true });
+  if (recorded) forgetStart(dataDir);
   log('Stopped.');
   process.exit(code);
 }
@@ -69,14 +73,7 @@ function runNode(name: string, file: string, env: NodeJS.ProcessEnv): ChildProce
 }
 
 
-/** A development secret kept in the data folder, so a second start can still read what the first encrypted. */
-function devSecret(name: string, make: () => string): string {
-  const file = join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const value = make();
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return value;
-}
+const devSecret = (name: string, make: () => string) => keptSecret(dataDir, name, make);
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -98,7 +95,8 @@ async function main() {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(join(dataDir, 'start.pid'), String(process.pid));
+  const already = runningStart(dataDir);
+  if (already) throw new Error(`npm start is already running on ${dataDir} (pid ${already.pid}, ${already.appUrl}). Stop it with Ctrl-C first.`);
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;
@@ -110,7 +108,7 @@ async function main() {
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
       uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
       namespace: config.TEMPORAL_NAMESPACE,
-      log,
+      logFile: join(dataDir, 'temporal.log'),
     });
     temporalAddress = devServer.address;
     temporalUiUrl = devServer.uiUrl;
@@ -124,7 +122,8 @@ async function main() {
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    embeddedPg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: Number(process.env.EMBEDDED_PG_PORT ?? 0) });
+    // Locked for this process; the commands run beside it (user:create, db:migrate…) connect to its server.
+    embeddedPg = await openEmbeddedDatabase({ dataDir: pgliteDirOf(dataDir), port: Number(process.env.EMBEDDED_PG_PORT ?? 0), exclusive: true, waitMs: 60_000 });
     databaseUrl = embeddedPg.url;
   }
   const dbh = createDb({ url: databaseUrl, maxConnections: 2 });
@@ -133,7 +132,7 @@ async function main() {
   await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
   // Console sign-in for development: the password is kept in the data folder so every start can print it.
   const devPassword = config.NODE_ENV === 'production' ? undefined : devSecret('dev-console-password', () => randomBytes(12).toString('base64url'));
-  if (devPassword) await ensureDevAdmin(dbh.db, devPassword);
+  if (devPassword) await ensureDevUsers(dbh.db, devPassword);
   await dbh.close();
 
   // The QuickBooks simulator stands in for Intuit in development (never in production).
@@ -163,24 +162,46 @@ async function main() {
   runNode('web app', 'web/main.ts', env);
 
   const consoleUrl = `http://localhost:${config.PORT}`;
-  await waitForHealth(`http://127.0.0.1:${config.PORT}/healthz`, 120_000);
-  log('');
-  log('QBO Sync Health is running.');
-  log(`  Console:      ${consoleUrl}${devPassword ? `   (sign in as admin@localhost or finance@localhost, password ${devPassword})` : ''}`);
-  log(`  JSON API:     ${consoleUrl}/api/v1`);
-  log(`  Temporal UI:  ${temporalUiUrl}`);
-  if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
-  log(`  Metrics:      ${consoleUrl}/metrics`);
-  log(`  Dev API key:  ${apiKey}`);
-  log(`  Data folder:  ${dataDir}`);
-  log('Press Ctrl-C to stop.');
+  const appUrl = `http://127.0.0.1:${config.PORT}`;
+  await waitForHealth(`${appUrl}/healthz`, 120_000);
+  recorded = true;
+  recordStart(dataDir, { pid: process.pid, appUrl, ...(simulatorUrl ? { simulatorUrl } : {}), temporalAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const banner = () => {
+    log('');
+    log('QBO Sync Health is running.');
+    log(`  Console:       ${consoleUrl}`);
+    if (devPassword) for (const u of DEV_USERS) log(`    sign in as   ${u.email.padEnd(18)} password ${devPassword}   (${u.role})`);
+    log(`  JSON API:      ${consoleUrl}/api/v1   (Authorization: Bearer <Dev API key>)`);
+    log(`  Dev API key:   ${apiKey}`);
+    log(`  Temporal UI:   ${temporalUiUrl}`);
+    if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
+    log(`  Metrics:       ${consoleUrl}/metrics`);
+    log(`  Data folder:   ${dataDir}`);
+    log('  Add a colleague while this runs: npm run user:create -- --email <email> --name "<name>" --role admin|finance');
+    log('Press Ctrl-C to stop.');
+    log('');
+  };
+  banner();
 
   // The demo company (development only; not with real Intuit credentials): through the real API and OAuth flow.
   const demoOn = config.NODE_ENV !== 'production' && !config.QBO_CLIENT_ID && simulatorUrl && process.env.DEMO !== 'off';
   if (demoOn) {
-    seedDemo({ baseUrl: `http://127.0.0.1:${config.PORT}`, apiKey, simulatorUrl: simulatorUrl!, log })
-      .then((s) => s.seeded && log(`Demo: ready — open ${consoleUrl} and sign in as printed above.`))
-      .catch((err: Error) => log(`Demo: seeding stopped: ${err.message}`));
+    void (async () => {
+      try {
+        const seeded = await seedDemo({ baseUrl: appUrl, apiKey, simulatorUrl: simulatorUrl!, log });
+        if (!seeded.seeded) return;
+        progressDb = createDb({ url: databaseUrl!, maxConnections: 1 });
+        const { settled } = await watchDemo({ db: progressDb.db, expected: seeded.records, log, stopped: () => stopping });
+        if (stopping) return;
+        log(settled ? `Demo: ready — every record of ${DEMO_TENANT} has synced or is waiting for a person.` : 'Demo: still syncing after 15 minutes; the console shows where each record is.');
+        banner();
+      } catch (err) {
+        if (!stopping) log(`Demo: seeding stopped: ${(err as Error).message}`);
+      } finally {
+        await progressDb?.close().catch(() => undefined);
+        progressDb = undefined;
+      }
+    })();
   }
 }
 

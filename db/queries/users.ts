@@ -1,5 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { and, count, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { sessions, users, type UserRow } from '../schema.ts';
 
@@ -78,18 +78,31 @@ export async function authenticate(db: Db, email: string, password: string): Pro
   return (await verifyPassword(password, row.passwordHash)) ? publicUser(row) : undefined;
 }
 
+/** The development sign-ins `npm start` prints (never created in production). */
+export const DEV_USERS = [
+  { email: 'admin@localhost', name: 'Development admin', role: 'admin' },
+  { email: 'finance@localhost', name: 'Development finance clerk', role: 'finance' },
+] as const satisfies ReadonlyArray<{ email: string; name: string; role: UserRole }>;
+
 /**
- * In development, the first start creates `admin@localhost` with a random password — only when nobody can sign in
- * yet — and returns the credentials so `npm start` can print them once.
+ * Makes what `npm start` prints true on every start: both development users exist, are enabled and take `password`
+ * (kept in the data folder). A start whose password file was lost resets their password instead of printing one
+ * that would be refused. Returns the emails whose account was created or repaired.
  */
-export async function ensureDevAdmin(db: Db, password = randomBytes(12).toString('base64url')): Promise<{ email: string; password: string } | undefined> {
-  const [existing] = await db.select({ n: count() }).from(users);
-  if ((existing?.n ?? 0) > 0) return undefined;
-  const created = await createUser(db, { email: 'admin@localhost', name: 'Development admin', role: 'admin', password });
-  if (created === 'exists') return undefined;
-  // A finance clerk too, so the console's finance view can be tried at once.
-  await createUser(db, { email: 'finance@localhost', name: 'Development finance clerk', role: 'finance', password });
-  return { email: 'admin@localhost', password };
+export async function ensureDevUsers(db: Db, password: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const dev of DEV_USERS) {
+    const [row] = await db.select().from(users).where(eq(users.email, dev.email));
+    if (!row) {
+      if ((await createUser(db, { ...dev, password })) !== 'exists') changed.push(dev.email);
+      continue;
+    }
+    if (row.disabledAt || !(await verifyPassword(password, row.passwordHash))) {
+      await db.update(users).set({ passwordHash: await hashPassword(password), disabledAt: null }).where(eq(users.id, row.id));
+      changed.push(dev.email);
+    }
+  }
+  return changed;
 }
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;

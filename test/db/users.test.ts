@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { sessions, users } from '../../db/schema.ts';
-import { authenticate, createSession, createUser, ensureDevAdmin, findSession, hashPassword, hashSessionId, verifyPassword } from '../../db/queries/users.ts';
+import { authenticate, createSession, createUser, ensureDevUsers, findSession, hashPassword, hashSessionId, verifyPassword } from '../../db/queries/users.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 
 let db: TestDb;
@@ -24,14 +24,18 @@ describe('console users and sessions', () => {
     expect(await verifyPassword('anything', 'plain-text')).toBe(false);
   });
 
-  it('creates the development admin only while nobody can sign in, and returns its password once', async () => {
-    const first = await ensureDevAdmin(db.db);
-    expect(first).toMatchObject({ email: 'admin@localhost' });
-    expect(first!.password.length).toBeGreaterThanOrEqual(16);
-    expect(await authenticate(db.db, 'admin@localhost', first!.password)).toMatchObject({ role: 'admin', tenantId: null });
-    expect(await ensureDevAdmin(db.db)).toBeUndefined();
+  it('keeps the printed development sign-ins true: creates both users, then repairs a password that no longer matches', async () => {
+    expect(await ensureDevUsers(db.db, 'printed password one')).toEqual(['admin@localhost', 'finance@localhost']);
+    expect(await authenticate(db.db, 'admin@localhost', 'printed password one')).toMatchObject({ role: 'admin', tenantId: null });
+    expect(await authenticate(db.db, 'finance@localhost', 'printed password one')).toMatchObject({ role: 'finance', tenantId: null });
+    expect(await ensureDevUsers(db.db, 'printed password one')).toEqual([]);
+    // The password file was lost: the next start prints a new one, and it must work.
+    await db.db.update(users).set({ disabledAt: new Date() }).where(eq(users.email, 'finance@localhost'));
+    expect(await ensureDevUsers(db.db, 'printed password two')).toEqual(['admin@localhost', 'finance@localhost']);
+    expect(await authenticate(db.db, 'admin@localhost', 'printed password one')).toBeUndefined();
+    expect(await authenticate(db.db, 'finance@localhost', 'printed password two')).toMatchObject({ role: 'finance' });
     const stored = await db.db.select().from(users).where(eq(users.email, 'admin@localhost'));
-    expect(stored[0]!.passwordHash).not.toContain(first!.password);
+    expect(stored[0]!.passwordHash).not.toContain('printed password two');
   });
 
   it('refuses a second user with the same email, in any letter case', async () => {

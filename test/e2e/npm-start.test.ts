@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,16 +28,34 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 let child: ChildProcess | undefined;
+let browser: Browser | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'qsh-start-'));
-afterAll(() => {
+afterAll(async () => {
+  await browser?.close();
   if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** What a person copies from the terminal: every "sign in as <email> password <password>" line of the banner. */
+function printedSignIns(output: string): Array<{ email: string; password: string }> {
+  return [...output.matchAll(/sign in as\s+(\S+@\S+)\s+password (\S+)/g)].map((m) => ({ email: m[1]!, password: m[2]! }));
+}
+
+/** Signs in through the console's form in Chromium, exactly as typed. */
+async function signInInBrowser(page: Page, base: string, who: { email: string; password: string }) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/`);
+}
+
 describe('npm start on a clean data folder', () => {
   it('runs the whole product, seeds the demo through the real API, tells its story, and stops cleanly on Ctrl-C', async () => {
     const [port, temporalPort, uiPort, simPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const apiKey = 'test-dev-key-for-npm-start-0001';
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
@@ -44,14 +64,11 @@ describe('npm start on a clean data folder', () => {
       QBO_SIM_PORT: String(simPort),
       WORKER_METRICS_DEFAULT_PORT: String(metricsPort),
       DATA_DIR: dataDir,
-      DEV_API_KEY: apiKey,
-      LOG_LEVEL: 'warn',
+      // What a person at a terminal gets (stdout here is a pipe, which would choose JSON).
+      LOG_FORMAT: 'pretty',
     };
-    // The embedded defaults, as on a fresh machine: no external database or Temporal.
-    delete env.DATABASE_URL;
-    delete env.TEMPORAL_ADDRESS;
-    delete env.VITEST;
-    delete env.NODE_ENV;
+    // The embedded defaults, as on a fresh machine: no external database, Temporal, key or log settings.
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'VITEST', 'NODE_ENV', 'DEV_API_KEY', 'LOG_LEVEL']) delete env[name];
     let output = '';
     child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -64,11 +81,18 @@ describe('npm start on a clean data folder', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     };
-    await waitFor('the start banner', () => output.includes('QBO Sync Health is running.'), 180_000);
-    expect(output).toContain(`Temporal UI:  http://localhost:${uiPort}`);
-    expect(output).toContain(`Dev API key:  ${apiKey}`);
+    await waitFor('the start banner', () => output.includes('Press Ctrl-C to stop.'), 180_000);
+    expect(output).toMatch(new RegExp(`Temporal UI:\\s+http://localhost:${uiPort}`));
+    const apiKey = /Dev API key:\s+(\S+)/.exec(output)![1]!;
+    const printed = printedSignIns(output);
+    expect(printed.map((p) => p.email)).toEqual(['admin@localhost', 'finance@localhost']);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(await portOpen(uiPort)).toBe(true);
+
+    // A colleague added while npm start runs, with the command the banner names: through the running database.
+    const created = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/create-user.ts', '--email', 'amina@awra.example', '--name', 'Amina Wanjiru', '--role', 'finance'], { cwd: root, env });
+    expect(created.stderr).toContain('served by the running process');
+    const colleague = { email: 'amina@awra.example', password: /Password: (\S+)/.exec(created.stdout)![1]! };
 
     const api = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
@@ -135,6 +159,42 @@ describe('npm start on a clean data folder', () => {
     const conn = await api('/api/v1/connections/awra-demo');
     expect(conn.status).toBe('healthy');
     expect(conn.lastRefreshAt).not.toBeNull();
+
+    // The terminal: readable lines, one progress line at a time, and the banner again once the demo has settled.
+    const readyAt = output.indexOf('Demo: ready');
+    expect(output.lastIndexOf('Press Ctrl-C to stop.')).toBeGreaterThan(readyAt);
+    expect(output).toMatch(/^Demo: \d+ of \d+ synced/m);
+    expect(output).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: \[worker\] worker started/m);
+    expect(output).not.toMatch(/^\{"level"/m);
+    expect(output).not.toMatch(/taskToken/i);
+    expect(output).not.toContain('[temporal]');
+
+    // The first five minutes in a browser, with exactly what the terminal printed.
+    mkdirSync(SHOTS, { recursive: true });
+    const base = `http://localhost:${port}`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await signInInBrowser(admin, base, printed[0]!);
+    await expect.poll(() => admin.getByRole('heading', { name: 'Overview' }).count()).toBe(1);
+    expect(await admin.getByText('Ready', { exact: false }).count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: new URL('first-five-overview.png', SHOTS).pathname });
+    await admin.goto(`${base}/queue`);
+    expect(await admin.getByText('PO-2026-0900').count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: new URL('first-five-queue.png', SHOTS).pathname });
+    await admin.goto(`${base}/records/${encodeURIComponent('qbo-sync:awra-demo:invoice:inv-timeout')}`);
+    expect(await admin.getByText('INV-2026-0500').count()).toBeGreaterThan(0);
+    expect(await admin.getByRole('button', { name: /link/i }).count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: new URL('first-five-duplicate.png', SHOTS).pathname });
+    // Close readiness opens on the demo's latest month, not on an empty current month.
+    await admin.goto(`${base}/close`);
+    expect(await admin.locator('input[name="period"]').inputValue()).toBe('2026-11');
+    expect(await admin.getByText('November 2026', { exact: false }).count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: new URL('first-five-close.png', SHOTS).pathname });
+    for (const who of [printed[1]!, colleague]) {
+      const page = await (await browser.newContext()).newPage();
+      await signInInBrowser(page, base, who);
+      expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(1);
+    }
 
     // Ctrl-C: the whole process group gets SIGINT; every part stops and frees its port.
     process.kill(-child.pid!, 'SIGINT');
