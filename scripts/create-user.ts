@@ -13,16 +13,23 @@ import { getTenant } from '../db/queries/tenants.ts';
 import { createUser, USER_ROLES } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { signInEmail } from '../domain/people.ts';
+import { tenantIdSchema } from '../domain/records.ts';
 import { openCommandDb } from './dev-data.ts';
 
 const usage = 'Usage: npm run user:create -- --email <email> --name "<name>" --role admin|finance [--password <password>] [--tenant <tenantId>]';
 
 const args = z.object({
   email: signInEmail,
-  name: z.string().trim().min(1, '--name is required').max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1, '--name is required')
+    .max(200, '--name has at most 200 characters')
+    // eslint-disable-next-line no-control-regex
+    .refine((v) => !/[\u0000-\u001f\u007f]|\p{Cs}/u.test(v), '--name must not contain control characters'),
   role: z.enum(USER_ROLES, { error: '--role must be admin or finance' }),
   password: z.string().min(12, '--password must be at least 12 characters').max(200).optional(),
-  tenant: z.string().optional(),
+  tenant: tenantIdSchema.optional(),
 });
 
 async function main(): Promise<number> {
@@ -50,7 +57,7 @@ async function main(): Promise<number> {
   }
   const parsed = args.safeParse(values);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) console.error(issue.message);
+    for (const issue of parsed.error.issues) console.error(issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0])}: ${issue.message}`);
     console.error(usage);
     return 2;
   }

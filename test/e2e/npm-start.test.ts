@@ -196,6 +196,14 @@ describe('npm start on a clean data folder', () => {
       expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(1);
     }
 
+    // demo:reset while npm start runs: the demo tenant is forgotten inside the running product and seeded again.
+    const reset = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/demo-reset.ts'], { cwd: root, env, timeout: 400_000 });
+    expect(reset.stdout).toMatch(/Forget awra-demo: \d+ workflows terminated, 1 schedule deleted, \d+ rows deleted, simulator company \d+ deleted\./);
+    expect(reset.stdout).toContain('Demo: ready');
+    expect(await states()).toEqual(settled);
+    // A new simulator company: the old one, with its entities, is gone.
+    expect((await api('/api/v1/connections/awra-demo')).realmId).not.toBe(conn.realmId);
+
     // Ctrl-C: the whole process group gets SIGINT; every part stops and frees its port.
     process.kill(-child.pid!, 'SIGINT');
     await waitFor('npm start to exit', () => child!.exitCode !== null, 60_000).catch(() => undefined);
