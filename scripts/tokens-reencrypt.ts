@@ -21,7 +21,7 @@ try {
 const dbh = await openCommandDb(config, (line) => console.error(line));
 try {
   const changed = await createTokenStore(dbh.db, box).reencryptAll();
-  console.log(`Re-encrypted the tokens of ${changed} connection(s) with the current key.`);
+  console.log(`Re-encrypted the tokens of ${changed} connection(s) with the current key; any others already used it.`);
 } finally {
   await dbh.close();
 }
