@@ -68,6 +68,11 @@ export interface SyncRecordInput {
   historyLimit?: number;
   /** Automatic retry policy of the push; tests shrink it. */
   retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
+  /**
+   * Seconds before an automatic wait (mapping, dependency, connection, QuickBooks unreachable) first re-checks its
+   * condition by itself, doubling up to 6 hours: a lost signal costs a delay, never a stuck record (default 300).
+   */
+  waitRecheckSeconds?: number;
 }
 
 export interface SyncCarry {

@@ -34,6 +34,8 @@ const schema = z.object({
   WORKER_METRICS_URL: z.string().url().optional(),
   /** Milliseconds the console may reuse an aggregate read model (overview counts, action queue, mapping health). */
   READ_MODEL_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** Seconds before a record waiting on a mapping, dependency or connection re-checks by itself (then doubling, up to 6 h). */
+  WAIT_RECHECK_SECONDS: z.coerce.number().int().min(1).max(21_600).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable one-line logs when stdout is a terminal outside production, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -28,7 +28,7 @@ export interface AppDeps {
   /** Base URL of the development QuickBooks simulator; unset in production (connections use OAuth then). */
   simulatorUrl?: string;
   /** Options passed to new workflows (tests shorten retry backoff). */
-  workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit'>;
+  workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit' | 'waitRecheckSeconds'>;
   /** How long the aggregate read models (overview, action queue, mapping health) are reused; 0 computes every time. */
   readModelMaxAgeMs?: number;
 }

@@ -27,6 +27,7 @@ async function main() {
     secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
     refsRefreshMinutes: config.QBO_REFS_REFRESH_MINUTES,
     readModelMaxAgeMs: config.READ_MODEL_MAX_AGE_MS,
+    workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
     ...(config.WORKER_METRICS_URL ? { workerMetricsUrl: config.WORKER_METRICS_URL } : {}),
     intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, environment: config.QBO_ENVIRONMENT },
     ...(config.QBO_WEBHOOK_VERIFIER_TOKEN ? { webhookVerifierToken: config.QBO_WEBHOOK_VERIFIER_TOKEN } : {}),

@@ -55,10 +55,15 @@ export const assignUpdate = defineUpdate<SyncStatus, [AssignRequest]>('assign');
 export const cancelUpdate = defineUpdate<SyncStatus, [CancelRequest]>('cancel');
 
 const DEFAULT_SLA_SECONDS = 86_400;
+const DEFAULT_WAIT_RECHECK_SECONDS = 300;
+const MAX_WAIT_RECHECK_MS = 6 * 3600 * 1000;
 /** Keep histories replayable and cheap: start afresh (carrying what matters) before they grow large. */
 const MAX_HISTORY_EVENTS = 5_000;
 
-type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel';
+type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel' | 'recheck';
+
+/** What a healing wait checks by itself on its timer; a trigger when the wait is over. */
+type Probe = () => Promise<Trigger | undefined>;
 
 function failureOf(err: unknown): { type?: string; message: string; details?: PushFailureDetails } {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
@@ -66,6 +71,10 @@ function failureOf(err: unknown): { type?: string; message: string; details?: Pu
   }
   if (err instanceof ApplicationFailure) return { type: err.type ?? undefined, message: err.message, details: err.details?.[0] as PushFailureDetails | undefined };
   return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function formatWait(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round(ms / 360_000) / 10} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 function qboSentence(c: QboClassification | undefined): string {
@@ -256,13 +265,19 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     },
   );
 
+  let lastBlock: { failureClass: FailureClass | null; blockedSince: string | null; slaDueAt: string | null } | undefined;
   const setState = (state: SyncState, failureClass: FailureClass | null = null, actionNeeded: string | null = null, owner?: Owner) => {
     const wasBlocked = status.state === 'blocked';
+    if (wasBlocked) lastBlock = { failureClass: status.failureClass, blockedSince: status.blockedSince, slaDueAt: status.slaDueAt };
     status.state = state;
     status.failureClass = failureClass;
     status.owner = owner ?? (failureClass ? ownerForFailureClass(failureClass) : null);
     status.actionNeeded = actionNeeded;
-    if (state === 'blocked' && !wasBlocked) {
+    if (state === 'blocked' && !wasBlocked && rechecked && lastBlock?.failureClass === failureClass) {
+      // Trying again by itself changed nothing: the same block goes on, and so does its SLA clock.
+      status.blockedSince = lastBlock.blockedSince;
+      status.slaDueAt = lastBlock.slaDueAt;
+    } else if (state === 'blocked' && !wasBlocked) {
       const now = Date.now();
       status.blockedSince = new Date(now).toISOString();
       status.slaDueAt = new Date(now + (input.slaSeconds ?? DEFAULT_SLA_SECONDS) * 1000).toISOString();
@@ -300,30 +315,83 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     await project();
   };
 
+  const firstRecheckMs = (input.waitRecheckSeconds ?? DEFAULT_WAIT_RECHECK_SECONDS) * 1000;
+  let recheckMs = firstRecheckMs;
+  /** The record left its last block by re-checking on its own, not because anything or anyone acted. */
+  let rechecked = false;
+
+  /** The SLA escalation: past the tenant's SLA with nobody having acted, the record escalates by itself. */
+  const escalateOnSla = async () => {
+    const to = 'finance controller';
+    status.escalatedTo = to;
+    event('sla_escalated', `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(), 'system', { to });
+    await project();
+    await quick.writeAuditEvent({
+      tenantId: status.tenantId,
+      actor: 'system',
+      action: 'sync.escalate.sla',
+      target: workflowId,
+      detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince },
+    });
+  };
+  const slaPending = () => (status.slaDueAt && !status.escalatedTo ? Math.max(0, new Date(status.slaDueAt).getTime() - Date.now()) : undefined);
+
   /**
    * Waits for something that can unblock the record. Past the tenant's SLA, nobody having acted, the record
-   * escalates by itself (a durable timer) and keeps waiting.
+   * escalates by itself (a durable timer) and keeps waiting. An automatic wait (`probe` given: a mapping, a
+   * dependency, the connection, QuickBooks being reachable) also checks its condition itself on a durable timer —
+   * after `waitRecheckSeconds`, then twice as long each time up to 6 hours — so a signal that never came costs a
+   * delay, never a stuck record. Nothing is projected while the condition still does not hold.
    */
-  const waitForChange = async (wanted: readonly Trigger[]) => {
+  const waitForChange = async (wanted: readonly Trigger[], probe?: Probe) => {
     const fired = () => wanted.some((t) => triggers.has(t)) || triggers.has('cancel') || triggers.has('version');
-    if (!fired() && status.slaDueAt && !status.escalatedTo) {
-      const remaining = Math.max(0, new Date(status.slaDueAt).getTime() - Date.now());
-      if (!(await condition(fired, remaining))) {
-        const to = 'finance controller';
-        status.escalatedTo = to;
-        event('sla_escalated', `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(), 'system', { to });
-        await project();
-        await quick.writeAuditEvent({
-          tenantId: status.tenantId,
-          actor: 'system',
-          action: 'sync.escalate.sla',
-          target: workflowId,
-          detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince },
-        });
+    if (!patched('heal-waits')) {
+      if (!fired() && status.slaDueAt && !status.escalatedTo) {
+        if (!(await condition(fired, slaPending()!))) await escalateOnSla();
+      }
+      await condition(fired);
+      return;
+    }
+    for (;;) {
+      const sla = fired() ? undefined : slaPending();
+      const timeout = Math.min(sla ?? Infinity, probe ? recheckMs : Infinity);
+      if (timeout === Infinity) await condition(fired);
+      if (timeout === Infinity || (await condition(fired, timeout))) {
+        // Something or someone moved the record on: the next automatic wait starts from the first delay again.
+        recheckMs = firstRecheckMs;
+        rechecked = false;
+        return;
+      }
+      if (sla !== undefined && slaPending() === 0) {
+        await escalateOnSla();
+        continue;
+      }
+      if (!probe) continue;
+      const wake = await probe();
+      const waited = recheckMs;
+      // Should the record block again the same way, its next wait is longer: 5 min, 10, 20 … up to 6 h.
+      recheckMs = Math.min(recheckMs * 2, MAX_WAIT_RECHECK_MS);
+      if (wake) {
+        triggers.add(wake);
+        rechecked = true;
+        event('recheck', wake === 'recheck' ? `Trying again by itself after waiting ${formatWait(waited)}.` : `Checked again by itself after ${formatWait(waited)}: what the record waited for is there; continuing.`);
+        return;
       }
     }
-    await condition(fired);
   };
+
+  /** The tenant's QuickBooks connection is usable again. */
+  const connectionProbe: Probe = async () => {
+    const c = await quick.connectionInfo({ tenantId: input.tenantId });
+    return c.connected && c.status !== 'needs_reauth' && c.status !== 'revoked' ? 'connection' : undefined;
+  };
+  /** Every reference the record needs resolves now (a mapping was set, a dependency synced, a stale one fixed). */
+  const mappingProbe = (record: AwraRecord): Probe => async () => {
+    const again = await quick.checkMappings({ tenantId: input.tenantId, record });
+    return again.checks.every((m) => m.ok) ? 'mapping' : undefined;
+  };
+  /** QuickBooks was unreachable or kept refusing for now: after the pause, try again. */
+  const tryAgain: Probe = async () => 'recheck';
 
   const finish = async (state: 'synced' | 'linked', ref: ExternalRef, record: AwraRecord, message: string, actor = 'system') => {
     status.externalRef = ref;
@@ -350,6 +418,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     triggers.delete('mapping');
     triggers.delete('connection');
     triggers.delete('retry');
+    triggers.delete('recheck');
     // The "create anyway" decision lives in `createAnyway` until the push it allows has run.
     triggers.delete('create_anyway');
 
@@ -395,7 +464,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         undefined,
         'admin',
       );
-      await waitForChange(['connection', 'retry']);
+      await waitForChange(['connection', 'retry'], failureClass === 'authorization' ? connectionProbe : tryAgain);
       continue;
     }
     const record = prep.record;
@@ -445,7 +514,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     }
     if (!realm.connected || !prep.mapping) {
       await block('authorization', 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.', 'Ready, but the tenant has no QuickBooks connection.');
-      await waitForChange(['connection', 'retry']);
+      await waitForChange(['connection', 'retry'], connectionProbe);
       continue;
     }
 
@@ -466,7 +535,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         const again = await quick.checkMappings({ tenantId: input.tenantId, record });
         if (again.checks.every((m) => m.ok)) continue;
       }
-      await waitForChange(['mapping', 'retry']);
+      await waitForChange(['mapping', 'retry'], mappingProbe(record));
       continue;
     }
 
@@ -550,7 +619,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
       switch (cls) {
         case 'authorization':
           await block('authorization', `An admin must reconnect QuickBooks (${said}); the record continues by itself afterwards.`, `QuickBooks refused the credentials: ${said}`);
-          await waitForChange(['connection', 'retry']);
+          await waitForChange(['connection', 'retry'], connectionProbe);
           break;
         case 'duplicate_risk': {
           const dup = await qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record }).catch(() => ({ adopt: null, candidates: [] as SyncStatus['duplicateCandidates'] }));
@@ -560,10 +629,23 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
           await waitForChange(['link', 'create_anyway']);
           break;
         }
-        case 'mapping':
-          await block('mapping', `QuickBooks refused a reference (${said}). Fix the mapping, then the record continues by itself.`, `QuickBooks refused a reference: ${said}`);
-          await waitForChange(['mapping', 'retry']);
+        case 'mapping': {
+          // The refused references are marked stale by now: name them as gaps, so fixing one finds this record
+          // like any other record waiting on a mapping.
+          let gaps: SyncStatus['mappings'] = [];
+          if (patched('refused-reference-gaps')) {
+            status.mappings = (await quick.checkMappings({ tenantId: input.tenantId, record })).checks;
+            gaps = status.mappings.filter((m) => !m.ok);
+          }
+          await block(
+            'mapping',
+            `QuickBooks refused a reference (${said}). ${gaps.length ? `Fix the mapping: ${gaps.map((g) => g.reason).join(' ')} ` : 'Fix the mapping, '}then the record continues by itself.`,
+            `QuickBooks refused a reference: ${said}`,
+            gaps.length ? { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) } : undefined,
+          );
+          await waitForChange(['mapping', 'retry'], gaps.length ? mappingProbe(record) : undefined);
           break;
+        }
         case 'source_data':
         case 'provider_rejection':
           await block(cls, `QuickBooks rejected ${record.number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`, `Rejected by QuickBooks: ${said}`);
@@ -577,7 +659,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
             undefined,
             'admin',
           );
-          await waitForChange(['retry', 'connection']);
+          await waitForChange(['retry', 'connection'], tryAgain);
       }
     }
   }

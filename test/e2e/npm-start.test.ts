@@ -66,6 +66,8 @@ describe('npm start on a clean data folder', () => {
       DATA_DIR: dataDir,
       // What a person at a terminal gets (stdout here is a pipe, which would choose JSON).
       LOG_FORMAT: 'pretty',
+      // A record whose wake-up signal was lost re-checks by itself after this (300 s by default).
+      WAIT_RECHECK_SECONDS: '5',
     };
     // The embedded defaults, as on a fresh machine: no external database, Temporal, key or log settings.
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'VITEST', 'NODE_ENV', 'DEV_API_KEY', 'LOG_LEVEL']) delete env[name];

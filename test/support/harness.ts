@@ -61,6 +61,8 @@ export interface HarnessOptions {
   /** Push retry policy for workflows started through the API (short in tests). */
   retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
   historyLimit?: number;
+  /** The first re-check of an automatic wait (default: the product's 300 s, i.e. never within a test). */
+  waitRecheckSeconds?: number;
   /** The web app's read cache (off unless set: most tests read right after a worker changed something). */
   readModelMaxAgeMs?: number;
   /** The worker's activity slots (default 100). */
@@ -101,6 +103,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     workflowDefaults: {
       retry: { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 6, ...opts.retry },
       ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+      ...(opts.waitRecheckSeconds ? { waitRecheckSeconds: opts.waitRecheckSeconds } : {}),
     },
   });
   const tokens = createTokenStore(db.db, secrets);
