@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import { latestRecordVersion, storeRecordVersion } from '../db/queries/records.ts';
+import { getSync } from '../db/queries/syncs.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import type { AwraRecord } from '../domain/records.ts';
-import type { SyncRecordInput } from '../domain/sync.ts';
+import type { SyncCarry, SyncRecordInput } from '../domain/sync.ts';
+import { isTerminalState, type SyncState } from '../domain/vocabulary.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
 import { sourceUpdatedSignal, syncRecord } from '../workflows/index.ts';
 import {
@@ -24,13 +26,15 @@ export interface IntakeDeps {
   temporal: Client;
   taskQueue: string;
   defaultSlaSeconds?: number;
-  workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit'>;
+  workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit' | 'waitRecheckSeconds'>;
 }
 
 /**
  * Takes one validated AWRA record version: stores it, then starts the record's workflow or tells the running one
  * about the new version. Storing first means nothing is lost if Temporal is unreachable; re-submitting the same
- * version is then the way to start it, because the signal is idempotent (the workflow ignores versions it has).
+ * version is then the way to start it. A version the record's workflow already has (its projection says so) is
+ * never delivered again, so a cancelled or synced record stays as it is; a newer one after it finished starts the
+ * next run, which keeps the earlier runs' retry count, assignee and escalation (their evidence stays in Postgres).
  */
 export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: string): Promise<IntakeResult> {
   const tenant = await getTenant(deps.db, record.tenantId);
@@ -55,6 +59,20 @@ export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: 
   }
   const workflowId = syncWorkflowId(record);
   const latest = (await latestRecordVersion(deps.db, record)) ?? record.version;
+  const outcome = stored === 'duplicate' ? 'duplicate' : record.version < latest ? 'older_version' : 'accepted';
+  const projected = await getSync(deps.db, record.tenantId, workflowId);
+  if (projected && projected.version >= latest) return { ok: true, workflowId, outcome, latestVersion: latest };
+  // Only read when a run starts: a running workflow keeps its own count, assignee and escalation.
+  const carry: SyncCarry | undefined =
+    projected && isTerminalState(projected.state as SyncState)
+      ? {
+          retryCount: projected.retryCount,
+          logicalAttempt: 0,
+          seq: projected.seq,
+          ...(projected.assignee ? { assignee: projected.assignee } : {}),
+          ...(projected.escalatedTo ? { escalatedTo: projected.escalatedTo } : {}),
+        }
+      : undefined;
   try {
     await deps.temporal.workflow.signalWithStart(syncRecord, {
       workflowId,
@@ -67,6 +85,7 @@ export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: 
           version: latest,
           slaSeconds: tenant.slaSeconds ?? deps.defaultSlaSeconds,
           ...deps.workflowDefaults,
+          ...(carry ? { carry } : {}),
         },
       ],
       signal: sourceUpdatedSignal,
@@ -89,6 +108,5 @@ export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: 
       message: `The record was stored, but its sync could not be started (${(err as Error).message}). Send the same version again to start it.`,
     };
   }
-  const outcome = stored === 'duplicate' ? 'duplicate' : record.version < latest ? 'older_version' : 'accepted';
   return { ok: true, workflowId, outcome, latestVersion: latest };
 }

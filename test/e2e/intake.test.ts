@@ -121,6 +121,45 @@ describe('record intake through the API, a real worker and Temporal', () => {
     const chain = await waitForState(first.json.workflowId, 'cancelled');
     expect(chain.events.at(-1).message).toContain('voided in AWRA');
   });
+
+  it('keeps a cancelled record cancelled when AWRA re-sends its version, and starts the next run only for a newer one', async () => {
+    const first = await h.api('POST', '/api/v1/records', billRecord({ sourceId: 'bill-cancel', status: 'approved' }));
+    const id = first.json.workflowId as string;
+    await waitForState(id, 'blocked');
+    const act = (action: string, body: unknown) => h.api('POST', `/api/v1/records/${encodeURIComponent(id)}/actions/${action}`, body);
+    expect((await act('retry', {})).status).toBe(200);
+    await eventually(async () => {
+      const c = (await h.api('GET', `/api/v1/records/${encodeURIComponent(id)}`)).json;
+      return c.state === 'blocked' && c.events.filter((e: { kind: string }) => e.kind === 'blocked').length === 2 ? c : undefined;
+    }, 'the retried bill to block again');
+    expect((await act('assign', { assignee: 'Wanjiku (AP)' })).status).toBe(200);
+    expect((await act('cancel', { reason: 'raised in error' })).status).toBe(200);
+    await waitForState(id, 'cancelled');
+    const runs = async () => {
+      const ids: string[] = [];
+      for await (const wf of h.env.client.workflow.list({ query: `WorkflowId = "${id}"` })) ids.push(wf.runId);
+      return ids.length;
+    };
+
+    // The same version again, or an older one after a newer: a no-op that starts nothing.
+    const again = await h.api('POST', '/api/v1/records', billRecord({ sourceId: 'bill-cancel', status: 'approved' }));
+    expect(again).toMatchObject({ status: 202, json: { outcome: 'duplicate' } });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await waitForState(id, 'cancelled')).events.at(-1).kind).toBe('cancelled');
+    expect(await runs()).toBe(1);
+
+    // A newer version is AWRA saying the record matters again: the next run, with what the first one learnt.
+    await h.api('POST', '/api/v1/records', billRecord({ sourceId: 'bill-cancel', version: 2 }));
+    const next = await waitForState(id, 'blocked', 2);
+    expect(next).toMatchObject({ failureClass: 'authorization', retryCount: 1, assignee: 'Wanjiku (AP)' });
+    const kinds = next.events.map((e: { kind: string }) => e.kind);
+    expect(kinds.slice(0, kinds.indexOf('cancelled') + 1)).toEqual(['version_received', 'blocked', 'retry_requested', 'blocked', 'assigned', 'cancelled']);
+    expect(kinds.slice(kinds.indexOf('cancelled') + 1)).toEqual(['version_received', 'blocked']);
+    await eventually(async () => ((await runs()) === 2 ? true : undefined), 'visibility to list the second run');
+    const older = await h.api('POST', '/api/v1/records', billRecord({ sourceId: 'bill-cancel', status: 'approved' }));
+    expect(older.json.outcome).toBe('duplicate');
+    expect((await waitForState(id, 'blocked', 2)).events).toEqual(next.events);
+  });
 });
 
 describe('health', () => {
