@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { projectSync, recordAttempt } from '../db/queries/syncs.ts';
 import type { AttemptEvidence, ProjectionFacts, SyncEvent, SyncStatus } from '../domain/sync.ts';
+import { writeStorable } from './storable.ts';
 
 export interface ProjectionActivityDeps {
   db: Db;
@@ -8,12 +9,15 @@ export interface ProjectionActivityDeps {
 
 export function createProjectionActivities({ db }: ProjectionActivityDeps) {
   return {
-    /** Writes the workflow's state and new timeline events to Postgres (idempotent on retries). */
+    /**
+     * Writes the workflow's state and new timeline events to Postgres (idempotent on retries). Text Postgres cannot
+     * store is replaced rather than retried for ever (activities/storable.ts), so the workflow keeps answering.
+     */
     async projectSync(input: { status: SyncStatus; events: SyncEvent[]; facts?: ProjectionFacts }): Promise<void> {
-      await projectSync(db, input.status, input.events, input.facts);
+      await writeStorable('projection', input, (v) => projectSync(db, v.status, v.events, v.facts), { workflowId: input.status.workflowId });
     },
     async recordAttempt(input: { workflowId: string; tenantId: string; attempt: AttemptEvidence }): Promise<void> {
-      await recordAttempt(db, input.workflowId, input.tenantId, input.attempt);
+      await writeStorable('attempt evidence', input, (v) => recordAttempt(db, v.workflowId, v.tenantId, v.attempt), { workflowId: input.workflowId });
     },
   };
 }

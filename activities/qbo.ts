@@ -13,13 +13,14 @@ import { syncAttempts, syncs, type QboConnectionRow } from '../db/schema.ts';
 import { ErrorTypes } from '../domain/errors.ts';
 import type { ReadinessContext } from '../domain/readiness.ts';
 import type { AwraRecord } from '../domain/records.ts';
-import type { DuplicateCandidate, ExternalRef, ProjectionFacts, ReadinessCheck, SyncEvent, SyncStatus } from '../domain/sync.ts';
+import type { AttemptEvidence, DuplicateCandidate, ExternalRef, ProjectionFacts, ReadinessCheck, SyncEvent, SyncStatus } from '../domain/sync.ts';
 import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
 import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
 import { entityFrom, qboAppUrl, queryRows, type QboClient, type QboResponse } from '../qbo/client.ts';
 import { duplicateLookupQuery, qboEntityFor, toQboPayload, type QboEntityName, type ResolvedRef } from '../qbo/mappers.ts';
 import type { QboOAuth } from '../qbo/oauth.ts';
 import { createRealmCaller } from './realm-call.ts';
+import { writeStorable } from './storable.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 import type { QboEntity } from '../qbo/types.ts';
 import { resumeWaiting } from '../runtime/resume.ts';
@@ -311,7 +312,8 @@ export function createQboActivities(deps: QboActivityDeps) {
     async pushRecord(input: PushInput): Promise<PushResult> {
       const info = Context.current().info;
       const activityAttempt = info.attempt;
-      if (input.projection) await projectSync(deps.db, input.projection.status, input.projection.events, input.projection.facts);
+      const projection = input.projection;
+      if (projection) await writeStorable('projection', projection, (v) => projectSync(deps.db, v.status, v.events, v.facts), { workflowId: input.workflowId });
       const entity = qboEntityFor(input.record.recordType);
       // Only a create can have happened unseen; an update is retried with the same requestid (QuickBooks replays it).
       if (activityAttempt > 1 && !input.updateOf) {
@@ -353,7 +355,7 @@ export function createQboActivities(deps: QboActivityDeps) {
         ...(c.code ? { code: c.code } : {}),
         ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
       });
-      await recordAttempt(deps.db, input.workflowId, input.tenantId, {
+      const evidence: AttemptEvidence = {
         attemptNo: input.attemptNo,
         activityAttempt,
         requestId: input.requestId,
@@ -366,7 +368,9 @@ export function createQboActivities(deps: QboActivityDeps) {
         ...(c.detail ? { detail: c.detail } : {}),
         ...(c.element ? { element: c.element } : {}),
         ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
-      });
+      };
+      // What QuickBooks said is stored as it came, unless Postgres cannot store it (see activities/storable.ts).
+      await writeStorable('attempt evidence', evidence, (v) => recordAttempt(deps.db, input.workflowId, input.tenantId, v), { workflowId: input.workflowId });
       if (c.class === 'accepted') {
         const created = entityFrom(resp, payload.entity);
         if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);

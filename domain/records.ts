@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textField } from './text-schema.ts';
 import { PAYMENT_METHODS, RECORD_STATUSES, RECORD_TYPES } from './vocabulary.ts';
 
 /**
@@ -27,50 +28,38 @@ export const minorUnits = z
 
 const quantity = z.number().finite().refine((n) => Math.abs(n) < 1e12, 'is too large');
 
-// Control characters (NUL above all) cannot be stored in Postgres text or jsonb, and have no place in a record.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
+// Ids and texts follow the shared text rule (domain/text.ts): no control characters (NUL above all, which Postgres
+// cannot store), no unpaired surrogates, trimmed, bounded. Only a line's description is free text with line breaks.
 const idString = (what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${what} is required`)
-    .max(100, `${what} must be at most 100 characters`)
-    .regex(/^[^\s]+$/, `${what} must not contain spaces`)
-    .refine((v) => !CONTROL.test(v), `${what} must not contain control characters`);
+  textField({ label: what, max: 100, required: `${what} is required` }).regex(/^[^\s]+$/, `${what} must not contain spaces`);
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters');
+const text = (what: string, max: number, opts: { required?: boolean; multiline?: boolean } = {}) =>
+  textField({ label: what, max, ...(opts.required ? { required: `${what} is required` } : {}), ...(opts.multiline ? { multiline: true } : {}) });
 
 export const tenantIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lower-case letters, digits, "-" or "_"');
 
 const vendorData = z.strictObject({
-  displayName: text(100).min(1, 'is required'),
+  displayName: text('displayName', 100, { required: true }),
   currency: currencyCode,
   active: z.boolean(),
   email: z.email('must be an e-mail address').max(100).optional(),
-  phone: text(30).optional(),
-  taxNumber: text(30).optional(),
+  phone: text('phone', 30).optional(),
+  taxNumber: text('taxNumber', 30).optional(),
 });
 
 const customerData = z.strictObject({
-  displayName: text(100).min(1, 'is required'),
+  displayName: text('displayName', 100, { required: true }),
   currency: currencyCode,
   active: z.boolean(),
   email: z.email('must be an e-mail address').max(100).optional(),
-  phone: text(30).optional(),
+  phone: text('phone', 30).optional(),
 });
 
 const itemData = z.strictObject({
-  sku: text(100).min(1, 'is required'),
-  name: text(100).min(1, 'is required'),
+  sku: text('sku', 100, { required: true }),
+  name: text('name', 100, { required: true }),
   kind: z.enum(['inventory', 'service', 'non_inventory']),
   unitPrice: minorUnits,
   incomeAccount: idString('incomeAccount'),
@@ -85,7 +74,7 @@ const itemData = z.strictObject({
 
 const itemLine = z.strictObject({
   itemId: idString('itemId'),
-  description: text(4000).optional(),
+  description: text('description', 4000, { multiline: true }).optional(),
   qty: quantity,
   unitPrice: minorUnits,
   amount: minorUnits,
@@ -106,7 +95,7 @@ const billLine = z
   .strictObject({
     itemId: idString('itemId').optional(),
     expenseAccount: idString('expenseAccount').optional(),
-    description: text(4000).optional(),
+    description: text('description', 4000, { multiline: true }).optional(),
     qty: quantity.optional(),
     unitPrice: minorUnits.optional(),
     amount: minorUnits,
@@ -144,7 +133,7 @@ const paymentData = z.strictObject({
   currency: currencyCode,
   amount: minorUnits,
   method: z.enum(PAYMENT_METHODS),
-  reference: text(100).optional(),
+  reference: text('reference', 100).optional(),
   appliedTo: z
     .array(z.strictObject({ invoiceId: idString('invoiceId'), amount: minorUnits }))
     .max(100, 'at most 100 applications'),
@@ -173,7 +162,7 @@ export type PaymentData = z.infer<typeof paymentData>;
 const envelope = {
   tenantId: tenantIdSchema,
   sourceId: idString('sourceId'),
-  number: text(50).min(1, 'is required'),
+  number: text('number', 50, { required: true }),
   status: z.enum(RECORD_STATUSES),
   version: z.number().int('must be a whole number').min(1, 'must be 1 or more').max(2_147_483_647),
 };

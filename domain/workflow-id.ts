@@ -1,3 +1,4 @@
+import { characterFault } from './text.ts';
 import { RECORD_TYPES, type RecordType } from './vocabulary.ts';
 
 const PREFIX = 'qbo-sync';
@@ -13,14 +14,19 @@ export interface RecordRef {
   sourceId: string;
 }
 
-/** Parses a sync workflow id; returns undefined when it is not one. Source ids may themselves contain ':'. */
+/**
+ * Parses a sync workflow id; returns undefined when it is not one. Source ids may themselves contain ':'. Only ids
+ * intake could have built pass (tenant id ≤ 63, source id ≤ 100 characters, no spaces or control characters), so a
+ * hostile id never reaches Temporal or Postgres.
+ */
 export function parseSyncWorkflowId(id: string): RecordRef | undefined {
+  if (id.length > 200 || /\s/.test(id) || characterFault(id)) return undefined;
   const parts = id.split(':');
   if (parts.length < 4 || parts[0] !== PREFIX) return undefined;
   const [, tenantId, recordType, ...rest] = parts;
   if (!tenantId || !(RECORD_TYPES as readonly string[]).includes(recordType ?? '')) return undefined;
   const sourceId = rest.join(':');
-  if (!sourceId) return undefined;
+  if (!sourceId || sourceId.length > 100 || tenantId.length > 63) return undefined;
   return { tenantId, recordType: recordType as RecordType, sourceId };
 }
 

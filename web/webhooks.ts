@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { qboConnections } from '../db/schema.ts';
+import { textProblem } from '../domain/text.ts';
 import { refreshReferencesNow } from '../runtime/connect.ts';
 import type { AppEnv } from './deps.ts';
 
@@ -50,8 +51,13 @@ export function webhookRoutes() {
     } catch {
       return c.json({ error: { code: 'invalid_json', message: 'The notification is not JSON.' } }, 400);
     }
+    const realms = realmsOf(payload);
+    for (const realmId of realms) {
+      const problem = textProblem(realmId, { label: 'A realm id', max: 64, required: true, keepSpaces: true });
+      if (problem) return c.json({ error: { code: 'invalid_realm', message: `${problem} Nothing was refreshed.` } }, 400);
+    }
     const refreshed: string[] = [];
-    for (const realmId of realmsOf(payload)) {
+    for (const realmId of realms) {
       const rows = await deps.db.select({ tenantId: qboConnections.tenantId }).from(qboConnections).where(eq(qboConnections.realmId, realmId));
       for (const { tenantId } of rows) {
         await refreshReferencesNow(deps.temporal, deps.taskQueue, tenantId, 'webhook');

@@ -1,4 +1,4 @@
-import type { Db } from '../client.ts';
+import type { DbOrTx } from '../client.ts';
 import { auditEvents } from '../schema.ts';
 
 export interface AuditEntry {
@@ -10,7 +10,8 @@ export interface AuditEntry {
   succeeded?: boolean;
 }
 
-export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
+/** Writes one audit row; pass the caller's transaction to make it part of the change it records. */
+export async function writeAudit(db: DbOrTx, e: AuditEntry): Promise<void> {
   await db.insert(auditEvents).values({
     tenantId: e.tenantId,
     actor: e.actor,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import type { MoneyTotal } from '../../domain/mapping-health.ts';
 import { rootCauseHeadline, rootCauseTitle, type RootCause, type RootCauseBreakdown } from '../../domain/queue.ts';
+import { textField } from '../../domain/text-schema.ts';
 import { FAILURE_CLASSES, RECORD_TYPES, type FailureClass, type Owner, type RecordType } from '../../domain/vocabulary.ts';
 
 /**
@@ -63,12 +64,14 @@ export interface QueuePage {
   totalRecords: number;
 }
 
+// A group key comes back from a URL or a form: its texts pass the shared rule before any of them reaches a query.
+const keyText = textField({ label: 'A group key part', max: 500, keepSpaces: true });
 const keySchema = z.tuple([
-  z.string(),
+  keyText,
   z.enum(['mapping', 'check', 'class']),
-  z.string().nullable(),
-  z.string().nullable(),
-  z.string().nullable(),
+  keyText.nullable(),
+  keyText.nullable(),
+  keyText.nullable(),
   z.enum(FAILURE_CLASSES),
 ]);
 

@@ -3,20 +3,23 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
 import type { SyncStatus } from '../../domain/sync.ts';
+import { ACTION_TEXT, textProblem } from '../../domain/text.ts';
+import { textField } from '../../domain/text-schema.ts';
 import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
 import { assignUpdate, cancelUpdate, createAnywayUpdate, escalateUpdate, linkUpdate, retryUpdate } from '../../workflows/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { actorOf, canActForTenant, requireRole } from './auth.ts';
 import { apiError, fieldErrors } from './errors.ts';
 
-const note = z.string().trim().max(2000);
+// The same text rules as the workflow's update validators (domain/text.ts), so a request the API accepts is one the
+// workflow accepts too, and nothing the database cannot store ever reaches the workflow.
 const ACTIONS = {
   retry: { schema: z.strictObject({}), update: retryUpdate, roles: ['admin', 'finance'] },
-  link: { schema: z.strictObject({ qboId: z.string().trim().min(1, 'is required').max(50) }), update: linkUpdate, roles: ['admin', 'finance'] },
+  link: { schema: z.strictObject({ qboId: textField(ACTION_TEXT.qboId) }), update: linkUpdate, roles: ['admin', 'finance'] },
   'create-anyway': { schema: z.strictObject({}), update: createAnywayUpdate, roles: ['admin', 'finance'] },
-  escalate: { schema: z.strictObject({ to: z.string().trim().min(1, 'is required').max(200), note: note.min(1, 'is required') }), update: escalateUpdate, roles: ['admin', 'finance'] },
-  assign: { schema: z.strictObject({ assignee: z.string().trim().min(1, 'is required').max(200) }), update: assignUpdate, roles: ['admin', 'finance'] },
-  cancel: { schema: z.strictObject({ reason: note.min(1, 'is required') }), update: cancelUpdate, roles: ['admin', 'finance'] },
+  escalate: { schema: z.strictObject({ to: textField(ACTION_TEXT.to), note: textField(ACTION_TEXT.note) }), update: escalateUpdate, roles: ['admin', 'finance'] },
+  assign: { schema: z.strictObject({ assignee: textField(ACTION_TEXT.assignee) }), update: assignUpdate, roles: ['admin', 'finance'] },
+  cancel: { schema: z.strictObject({ reason: textField(ACTION_TEXT.reason) }), update: cancelUpdate, roles: ['admin', 'finance'] },
 } as const;
 export type RecordAction = keyof typeof ACTIONS;
 export const RECORD_ACTIONS = Object.keys(ACTIONS) as RecordAction[];
@@ -46,6 +49,8 @@ export async function runRecordAction(
   const parsed = spec.schema.safeParse(input ?? {});
   if (!parsed.success) return { ok: false, status: 400, code: 'invalid_action', message: 'The action is missing details.', fields: fieldErrors(parsed.error) };
   const actor = actorOf(principal);
+  const actorProblem = textProblem(actor, ACTION_TEXT.actor);
+  if (actorProblem) return { ok: false, status: 400, code: 'invalid_actor', message: actorProblem };
   const args = { ...(parsed.data as object), actor } as never;
   try {
     const status = await deps.temporal.workflow.getHandle(workflowId).executeUpdate(spec.update as typeof retryUpdate, { args: [args] });

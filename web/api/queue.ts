@@ -3,17 +3,18 @@ import { z } from 'zod';
 import { decodeGroupKey, queueGroup, type QueueGroup, type QueueRecord } from '../../db/queries/queue.ts';
 import { cachedQueueGroups } from '../read-models.ts';
 import { formatMoney } from '../../domain/money.ts';
+import { textField } from '../../domain/text-schema.ts';
 import { FAILURE_CLASSES, OWNERS, RECORD_TYPES } from '../../domain/vocabulary.ts';
 import type { AppEnv } from '../deps.ts';
 import { canActForTenant } from './auth.ts';
 import { apiError, fieldErrors } from './errors.ts';
 
 const filters = z.strictObject({
-  tenantId: z.string().min(1).max(63).optional(),
+  tenantId: textField({ label: 'The tenant id', max: 63, required: true, keepSpaces: true }).optional(),
   owner: z.enum(OWNERS).optional(),
   failureClass: z.enum(FAILURE_CLASSES).optional(),
   recordType: z.enum(RECORD_TYPES).optional(),
-  group: z.string().min(1).max(2000).optional(),
+  group: textField({ label: 'The group', max: 2000, required: true, keepSpaces: true }).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(500).default(100),
 });

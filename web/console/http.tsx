@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { characterFault } from '../../domain/text.ts';
 import type { ConsoleEnv } from './env.ts';
 import { Flash } from './views/components.tsx';
 import { ErrorPage, Layout, type NavKey } from './views/layout.tsx';
@@ -67,10 +68,11 @@ export function respond(c: C, opts: { title: string; nav: NavKey | null; page: (
 }
 
 /**
- * A refusal people can read: as a message in the page's #flash area for htmx, as a page otherwise.
+ * A refusal people can read: as a message in the page's #flash area for htmx, as a page otherwise. Also the console's
+ * answer to a failed request (web/app.ts onError), which may come before `consoleHeaders` decided page or fragment.
  */
-export function refuse(c: C, status: 403 | 404 | 409, title: string, message: string) {
-  if (c.get('fragment')) {
+export function refuse(c: C, status: 400 | 403 | 404 | 409 | 500 | 503, title: string, message: string) {
+  if (c.get('fragment') ?? (c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true')) {
     return sendFragment(c, <Flash tone="error">{message}</Flash>, status, { 'HX-Retarget': '#flash', 'HX-Reswap': 'innerHTML' });
   }
   return sendPage(c, title, null, <ErrorPage title={title} message={message} />, status);
@@ -86,8 +88,8 @@ export async function formFields(c: C): Promise<Record<string, string>> {
   return out;
 }
 
-/** A same-site path to return to after signing in; anything else becomes "/". */
+/** A same-site path to return to after signing in; anything else (or text the shared rule refuses) becomes "/". */
 export function safeNext(next: string | undefined | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.length > 2000 || characterFault(next)) return '/';
   return next;
 }

@@ -5,6 +5,8 @@ import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { getSync, getSyncChain } from '../../../db/queries/syncs.ts';
 import type { SyncRow } from '../../../db/schema.ts';
 import type { SyncStatus } from '../../../domain/sync.ts';
+import { ACTION_TEXT, type TextRule } from '../../../domain/text.ts';
+import { textField } from '../../../domain/text-schema.ts';
 import { parseSyncWorkflowId, type RecordRef } from '../../../domain/workflow-id.ts';
 import { runRecordAction } from '../../api/actions.ts';
 import { temporalWorkflowUrl } from '../../api/records.ts';
@@ -14,18 +16,19 @@ import { formFields, refuse, respond, sendFragment } from '../http.tsx';
 import { isTerminal } from '../views/format.ts';
 import { ACTION_NAMES, ActionForm, RecordView, type ActionError, type ActionName, type RecordViewProps } from '../views/record.tsx';
 
-const text = (max: number, required: string) => z.string().trim().min(1, required).max(max, `Keep it under ${max} characters.`);
+/** An action's field under the shared text rule (the same limits as the API and the workflow), asked for in the console's words. */
+const text = (rule: TextRule, required: string) => textField({ ...rule, required });
 
 /** The console's own field checks, phrased for a clerk; the API and the workflow's validators check again. */
 const ACTION_FORMS: Record<ActionName, z.ZodType<Record<string, string>>> = {
   retry: z.object({}),
   'create-anyway': z.object({}),
   link: z.object({
-    qboId: text(50, 'Enter the QuickBooks id of the existing entity.').regex(/^[A-Za-z0-9_-]+$/, 'A QuickBooks id is letters and digits only, e.g. 58.'),
+    qboId: text(ACTION_TEXT.qboId, 'Enter the QuickBooks id of the existing entity.').regex(/^[A-Za-z0-9_-]+$/, 'A QuickBooks id is letters and digits only, e.g. 58.'),
   }),
-  escalate: z.object({ to: text(200, 'Say whom to escalate to.'), note: text(2000, 'Add a note that says what is needed.') }),
-  assign: z.object({ assignee: text(200, 'Say who should own the next step.') }),
-  cancel: z.object({ reason: text(2000, 'Say why the sync is cancelled.') }),
+  escalate: z.object({ to: text(ACTION_TEXT.to, 'Say whom to escalate to.'), note: text(ACTION_TEXT.note, 'Add a note that says what is needed.') }),
+  assign: z.object({ assignee: text(ACTION_TEXT.assignee, 'Say who should own the next step.') }),
+  cancel: z.object({ reason: text(ACTION_TEXT.reason, 'Say why the sync is cancelled.') }),
 };
 
 /** Actions after which the workflow moves on, so the page follows it (polls) until it reports back. */

@@ -4,6 +4,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { writeAudit } from '../../../db/queries/audit.ts';
 import { signInEmail } from '../../../domain/people.ts';
+import { textField } from '../../../domain/text-schema.ts';
 import { authenticate, createSession, deleteSession, findSession, normalizeEmail } from '../../../db/queries/users.ts';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie, signedIn, tokensMatch, type LoginThrottle } from '../auth.ts';
 import type { ConsoleEnv } from '../env.ts';
@@ -15,7 +16,8 @@ const LOGIN_COOKIE = 'qsh_login';
 
 const loginSchema = z.object({
   email: signInEmail,
-  password: z.string().min(1, 'Enter your password.').max(500),
+  // A password is judged as typed (never trimmed), but under the same rule as every other text.
+  password: textField({ label: 'The password', max: 500, required: 'Enter your password.', keepSpaces: true }),
   next: z.string().optional(),
 });
 
