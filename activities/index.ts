@@ -5,9 +5,10 @@ import { createRefActivities } from './refs.ts';
 import { createMappingActivities } from './mappings.ts';
 import { createProjectionActivities } from './projection.ts';
 import { createQboActivities, type QboActivityDeps } from './qbo.ts';
+import { createReconcileActivities, type ReconcileActivityDeps } from './reconcile.ts';
 import { createRecordActivities } from './records.ts';
 
-export type ActivityDeps = QboActivityDeps & { db: Db };
+export type ActivityDeps = QboActivityDeps & { db: Db } & Pick<ReconcileActivityDeps, 'workflowDefaults'>;
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQboActivities(deps),
     ...createConnectionActivities(deps),
     ...createRefActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

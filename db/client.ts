@@ -29,3 +29,6 @@ export function createDb(config: DbConfig): DbHandle {
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
+
+/** A database handle or an open transaction: queries that may run inside a caller's transaction take this. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -69,6 +69,30 @@ export const sourceRecords = pgTable(
   ],
 );
 
+/**
+ * What must reach Temporal, recorded in the same transaction as the change that calls for it (a stored record
+ * version, a mapping set, a realm reconnected), so it is delivered even if Temporal did not answer at that moment.
+ * Claimed with a lease by whichever web instance drains it; delivered rows are kept a while as evidence.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    kind: text('kind', { enum: ['record_version', 'mapping_changed', 'connection_restored'] }).notNull(),
+    /** What to deliver: the record's key, or the mapping's kind and key. */
+    payload: jsonb('payload').$type<Record<string, string>>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    /** A drainer holds the row until then; past it, another may take it over. */
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`delivered_at is null`), index('outbox_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
 /** The sync projection: one row per record's workflow, the newest state the workflow reported. */
 export const syncs = pgTable(
   'syncs',
@@ -289,5 +313,6 @@ export type QboConnectionRow = typeof qboConnections.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type SourceRecordRow = typeof sourceRecords.$inferSelect;
 export type SyncRow = typeof syncs.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
 export type SyncEventRow = typeof syncEvents.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;

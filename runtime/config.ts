@@ -36,6 +36,8 @@ const schema = z.object({
   READ_MODEL_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** Seconds before a record waiting on a mapping, dependency or connection re-checks by itself (then doubling, up to 6 h). */
   WAIT_RECHECK_SECONDS: z.coerce.number().int().min(1).max(21_600).default(300),
+  /** Minutes between two runs of each tenant's reconciler. */
+  RECONCILE_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable one-line logs when stdout is a terminal outside production, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { deleteTenantData, otherTenantsOnRealm, tenantConnection } from '../db/queries/tenant-data.ts';
 import { tenantIdSchema } from '../domain/records.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
-import { refsScheduleId } from '../runtime/connect.ts';
+import { reconcileScheduleId, refsScheduleId } from '../runtime/connect.ts';
 
 export interface ForgetTenantOptions {
   db: Db;
@@ -42,6 +42,8 @@ export function tenantWorkflowsQuery(tenantId: string): string {
     `WorkflowId STARTS_WITH "qbo-sync:${tenantId}:"`,
     `WorkflowId = "${connectionWorkflowId(tenantId)}"`,
     `TemporalScheduledById = "${refsScheduleId(tenantId)}"`,
+    `TemporalScheduledById = "${reconcileScheduleId(tenantId)}"`,
+    `WorkflowId STARTS_WITH "qbo-reconcile-now:${tenantId}:"`,
     `WorkflowId STARTS_WITH "qbo-refs-now:${tenantId}:"`,
     `WorkflowId STARTS_WITH "resume-waiting:${tenantId}:"`,
   ];
@@ -67,11 +69,13 @@ export async function forgetTenant(opts: ForgetTenantOptions): Promise<ForgetTen
 
   // The Schedule first, so it cannot start another refresh while the running workflows are terminated.
   let schedulesDeleted = 0;
-  try {
-    await temporal.schedule.getHandle(refsScheduleId(tenantId)).delete();
-    schedulesDeleted = 1;
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  for (const scheduleId of [refsScheduleId(tenantId), reconcileScheduleId(tenantId)]) {
+    try {
+      await temporal.schedule.getHandle(scheduleId).delete();
+      schedulesDeleted += 1;
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
   }
 
   const workflowsTerminated = await terminateTenantWorkflows(temporal, tenantId, opts.settleTimeoutMs ?? 10_000, log);
@@ -88,7 +92,7 @@ export async function forgetTenant(opts: ForgetTenantOptions): Promise<ForgetTen
 
   const rowsDeleted = await deleteTenantData(db, tenantId);
   log(
-    `Forget ${tenantId}: ${workflowsTerminated} workflows terminated, ${schedulesDeleted} schedule deleted, ${rowsDeleted} rows deleted` +
+    `Forget ${tenantId}: ${workflowsTerminated} workflows terminated, ${schedulesDeleted} schedule(s) deleted, ${rowsDeleted} rows deleted` +
       (connection?.environment === 'simulator' ? `, simulator company ${connection.realmId} ${simulatorCompanyDeleted ? 'deleted' : 'kept'}.` : '.'),
   );
   return { workflowsTerminated, schedulesDeleted, rowsDeleted, simulatorCompanyDeleted };

@@ -31,6 +31,8 @@ export interface AppDeps {
   workflowDefaults?: Pick<SyncRecordInput, 'retry' | 'historyLimit' | 'waitRecheckSeconds'>;
   /** How long the aggregate read models (overview, action queue, mapping health) are reused; 0 computes every time. */
   readModelMaxAgeMs?: number;
+  /** Minutes between runs of each tenant's reconciler Schedule (created with the tenant). */
+  reconcileMinutes?: number;
 }
 
 /** Who is acting: an API key (AWRA, scripts) or a person signed in to the console (name = their email). */

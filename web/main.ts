@@ -4,6 +4,9 @@ import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
+import { listTenants } from '../db/queries/tenants.ts';
+import { ensureReconcileSchedule } from '../runtime/connect.ts';
+import { startOutboxDrainer } from '../services/outbox.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
@@ -18,7 +21,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
   });
-  const app = createApp({
+  const deps = {
     db: dbh.db,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -28,11 +31,24 @@ async function main() {
     refsRefreshMinutes: config.QBO_REFS_REFRESH_MINUTES,
     readModelMaxAgeMs: config.READ_MODEL_MAX_AGE_MS,
     workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
+    reconcileMinutes: config.RECONCILE_MINUTES,
     ...(config.WORKER_METRICS_URL ? { workerMetricsUrl: config.WORKER_METRICS_URL } : {}),
     intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, environment: config.QBO_ENVIRONMENT },
     ...(config.QBO_WEBHOOK_VERIFIER_TOKEN ? { webhookVerifierToken: config.QBO_WEBHOOK_VERIFIER_TOKEN } : {}),
     ...(config.NODE_ENV !== 'production' && config.QBO_SIM_URL ? { simulatorUrl: config.QBO_SIM_URL } : {}),
+  };
+  const app = createApp(deps);
+  // What was stored while Temporal did not answer (record versions, mapping fixes, reconnects) is delivered from here.
+  const drainer = startOutboxDrainer(deps, {
+    onPass: (r) => logger.info(r, 'outbox drained'),
+    onError: (err) => logger.warn({ err: err.message }, 'outbox drain failed; trying again'),
   });
+  // Every tenant's reconciler Schedule (a tenant created while Temporal was down gets one here at the latest).
+  void (async () => {
+    for (const t of await listTenants(dbh.db)) {
+      await ensureReconcileSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, tenantId: t.id, minutes: config.RECONCILE_MINUTES });
+    }
+  })().catch((err: Error) => logger.warn({ err: err.message }, 'could not create the reconciler schedules; the next start tries again'));
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'web listening');
   });
@@ -43,6 +59,7 @@ async function main() {
     stopping = true;
     logger.info('web stopping');
     server.close(async () => {
+      await drainer.stop();
       await temporal.connection.close();
       await dbh.close();
       process.exit(0);

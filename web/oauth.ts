@@ -6,9 +6,10 @@ import { writeAudit } from '../db/queries/audit.ts';
 import { createTokenStore } from '../db/queries/connections.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import { oauthStates } from '../db/schema.ts';
+import { textProblem } from '../domain/text.ts';
 import { QBO_API_BASE_URLS } from '../qbo/client.ts';
 import { createQboOAuth, oauthEndpointsAt, QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
-import { afterConnect } from '../runtime/connect.ts';
+import { connectionRestored } from '../services/outbox.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -98,6 +99,13 @@ export function oauthCallbackRoutes() {
         status,
       );
     const url = new URL(c.req.url);
+    // What comes back through the browser is checked like any input before it is looked up or stored (the address
+    // itself already passed web/well-formed.ts).
+    for (const [name, max] of [['state', 200], ['error', 200], ['realmId', 64], ['code', 2000]] as const) {
+      if (textProblem(url.searchParams.get(name) ?? undefined, { label: name, max, keepSpaces: true })) {
+        return page(400, 'QuickBooks did not connect', 'The answer that came back from QuickBooks is not valid. Nothing was changed; start again from the Connections page.');
+      }
+    }
     const state = url.searchParams.get('state') ?? '';
     const error = url.searchParams.get('error');
     const nonce = getCookie(c, COOKIE) ?? '';
@@ -135,7 +143,8 @@ export function oauthCallbackRoutes() {
         },
       });
       await writeAudit(deps.db, { tenantId: row.tenantId, actor: row.actor, action: 'connection.oauth', target: realmId });
-      await afterConnect(deps.temporal, { taskQueue: deps.taskQueue, tenantId: row.tenantId, refsRefreshMinutes: deps.refsRefreshMinutes });
+      // Stored: from here on a Temporal outage only delays the records waiting for this connection.
+      await connectionRestored(deps, row.tenantId);
       return c.redirect(`/connections?connected=${encodeURIComponent(row.tenantId)}`, 302);
     } catch (err) {
       const message = err instanceof QboOAuthError ? `${err.code}: ${err.message}` : (err as Error).message;

@@ -17,12 +17,13 @@ export interface IntuitApp {
 
 
 /** Wires the activities' dependencies: one per-realm limiter shared by every QuickBooks client of the process. */
-export function createActivityDeps(opts: { db: Db; secrets: SecretBox; metrics?: WorkerMetrics; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number }): ActivityDeps {
+export function createActivityDeps(opts: { db: Db; secrets: SecretBox; metrics?: WorkerMetrics; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number; workflowDefaults?: ActivityDeps['workflowDefaults'] }): ActivityDeps {
   const limiter = createRealmLimiter(opts.limits);
   const clients = new Map<string, QboClient>();
   return {
     db: opts.db,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.workflowDefaults ? { workflowDefaults: opts.workflowDefaults } : {}),
     tokens: createTokenStore(opts.db, opts.secrets),
     // The simulator serves stand-ins for QuickBooks web-app pages, so deep links work in development too.
     appBaseUrlFor: (c) => (c.environment === 'simulator' ? `${c.baseUrl.replace(/\/+$/, '')}/_sim/app/` : undefined),

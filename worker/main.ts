@@ -41,6 +41,7 @@ async function main() {
         metrics,
         secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
+        workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
       }),
     ),
   });

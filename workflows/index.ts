@@ -3,3 +3,4 @@ export * from './sync-record.ts';
 export * from './realm-connection.ts';
 export * from './refresh-references.ts';
 export * from './resume-waiting.ts';
+export * from './reconcile.ts';

@@ -6,3 +6,5 @@ export const sourceUpdatedSignal = defineSignal<[{ version: number }]>('sourceUp
 export const mappingChangedSignal = defineSignal<[{ kind: string; key: string }]>('mappingChanged');
 /** The tenant's QuickBooks connection is healthy again (reconnected or refreshed). */
 export const connectionRestoredSignal = defineSignal<[{ tenantId: string }]>('connectionRestored');
+/** The reconciler found the projection disagreeing with the workflow: write the projection again. */
+export const reprojectSignal = defineSignal<[Record<string, never>]>('reproject');

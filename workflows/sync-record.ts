@@ -20,13 +20,14 @@ import { ErrorTypes } from '../domain/errors.ts';
 import { isReady, recordAmount, recordTxnDate } from '../domain/readiness.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { pushRequestId } from '../domain/request-id.ts';
+import { ACTION_TEXT, assertText } from '../domain/text.ts';
 import type { ExternalRef, ProjectionFacts, SyncEvent, SyncRecordInput, SyncResult, SyncStatus } from '../domain/sync.ts';
 import { FAILURE_CLASS_LABELS, isMasterRecordType, ownerForFailureClass, type FailureClass, type Owner, type SyncState } from '../domain/vocabulary.ts';
 import type { QboClassification } from '../qbo/classify.ts';
 import { FailureClassAttr, OwnerAttr, RecordNumberAttr, SyncStateAttr } from './search-attributes.ts';
-import { connectionRestoredSignal, mappingChangedSignal, sourceUpdatedSignal } from './signals.ts';
+import { connectionRestoredSignal, mappingChangedSignal, reprojectSignal, sourceUpdatedSignal } from './signals.ts';
 
-export { connectionRestoredSignal, mappingChangedSignal, sourceUpdatedSignal };
+export { connectionRestoredSignal, mappingChangedSignal, reprojectSignal, sourceUpdatedSignal };
 
 /** Who asks, for the audit trail. */
 export interface Actor {
@@ -148,8 +149,11 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   const requireBlocked = (what: string) => {
     if (status.state !== 'blocked') throw new Error(`${what} is only possible while the record is blocked; it is ${status.state.replace('_', ' ')}.`);
   };
+  // Every text of a request passes the shared text rule before it is accepted: a NUL in an assignee once wedged
+  // every projection write of the record (Postgres cannot store it). Validators add no commands, so no patch.
   const requireActor = (req: Actor) => {
     if (!req?.actor?.trim()) throw new Error('Say who is acting.');
+    assertText(req.actor, ACTION_TEXT.actor);
   };
 
   setHandler(stateQuery, () => status);
@@ -164,6 +168,12 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   });
   setHandler(connectionRestoredSignal, () => {
     triggers.add('connection');
+  });
+  // Only the reconciler sends it, to histories recorded after it existed: no patch needed.
+  setHandler(reprojectSignal, async () => {
+    // A new event moves the projection's sequence on, so the write is taken (and the repair shows in the timeline).
+    event('reprojected', 'The reconciler found this record shown wrongly in the console; its state was written again.');
+    await project();
   });
   setHandler(
     retryUpdate,
@@ -195,6 +205,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         requireActor(req);
         requireBlocked('Linking to an existing QuickBooks entity');
         if (!req.qboId?.trim()) throw new Error('Give the QuickBooks id of the entity to link to.');
+        assertText(req.qboId, ACTION_TEXT.qboId);
         if (status.failureClass === 'source_data') throw new Error('Correct the record in AWRA first; it is not ready to sync.');
       },
     },
@@ -229,6 +240,8 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         requireBlocked('Escalation');
         if (!req.to?.trim()) throw new Error('Say whom to escalate to.');
         if (!req.note?.trim()) throw new Error('Add a note that says what is needed.');
+        assertText(req.to, ACTION_TEXT.to);
+        assertText(req.note, ACTION_TEXT.note);
       },
     },
   );
@@ -246,6 +259,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         requireActor(req);
         if (isTerminal()) throw new Error(`This record is already ${status.state}; there is nothing to assign.`);
         if (!req.assignee?.trim()) throw new Error('Say who should own it.');
+        assertText(req.assignee, ACTION_TEXT.assignee);
       },
     },
   );
@@ -261,6 +275,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
         requireActor(req);
         if (isTerminal()) throw new Error(`This record is already ${status.state}; there is nothing to cancel.`);
         if (!req.reason?.trim()) throw new Error('Say why the sync is cancelled.');
+        assertText(req.reason, ACTION_TEXT.reason);
       },
     },
   );

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import type { MoneyTotal } from '../../domain/mapping-health.ts';
 import type { FailureClass, Owner, RecordType, SyncState } from '../../domain/vocabulary.ts';
+import { syncWorkflowId } from '../../domain/workflow-id.ts';
 
 /**
  * Close readiness of one tenant and month: the records dated in the period (syncs.txn_date, indexed with the
@@ -55,6 +56,8 @@ export interface CloseEvidence {
   resolution: string | null;
   /** Dated on or before QuickBooks' closing date (the readiness check said so, or QuickBooks answered 6210). */
   closedPeriod: boolean;
+  /** A newer version AWRA sent that the sync has not taken yet (it is being delivered). */
+  pendingVersion: number | null;
 }
 
 export interface CloseReadiness extends Period {
@@ -67,6 +70,10 @@ export interface CloseReadiness extends Period {
   byOwner: Array<{ owner: Owner; records: number }>;
   byFailureClass: Array<{ failureClass: FailureClass; records: number }>;
   closedPeriodRecords: number;
+  /** Versions stored in Postgres whose sync has not started yet (Temporal did not answer when they arrived). */
+  notStarted: number;
+  /** Records whose sync still works on an older version than the newest AWRA sent. */
+  behind: number;
   records: CloseEvidence[];
   truncated: boolean;
 }
@@ -143,7 +150,51 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
     resolvedBy: s(r.resolved_by),
     resolution: s(r.resolution),
     closedPeriod: r.closed_period === true || r.closed_period === 't',
+    pendingVersion: null,
   }));
+
+  // What Postgres has but the syncs do not (yet): versions never delivered, or newer than the one being synced.
+  const owed = (await db.execute(sql`
+    with latest as (
+      select distinct on (record_type, source_id) record_type, source_id, version, number, data
+        from source_records where tenant_id = ${tenantId}
+       order by record_type, source_id, version desc)
+    select l.record_type, l.source_id, l.version, l.number, l.data->>'txnDate' as txn_date, l.data->>'currency' as currency,
+           coalesce(l.data->>'total', l.data->>'amount') as amount, s.workflow_id
+      from latest l
+      left join syncs s on s.tenant_id = ${tenantId} and s.record_type = l.record_type and s.source_id = l.source_id
+     where l.data->>'txnDate' >= ${p.from} and l.data->>'txnDate' < ${p.until} and (s.workflow_id is null or s.version < l.version)`)) as unknown as Row[];
+  const notStartedRows = owed.filter((r) => r.workflow_id === null || r.workflow_id === undefined);
+  for (const r of owed) {
+    const listed = records.find((e) => e.workflowId === r.workflow_id);
+    if (listed) listed.pendingVersion = Number(r.version);
+  }
+  for (const r of notStartedRows) {
+    if (records.length >= limit) break;
+    records.push({
+      workflowId: syncWorkflowId({ tenantId, recordType: r.record_type as RecordType, sourceId: String(r.source_id) }),
+      number: String(r.number),
+      recordType: r.record_type as RecordType,
+      txnDate: s(r.txn_date),
+      state: 'queued',
+      failureClass: null,
+      owner: 'system',
+      assignee: null,
+      actionNeeded: 'Received from AWRA; its sync starts as soon as Temporal answers (nothing to do).',
+      currency: s(r.currency),
+      amountMinor: r.amount === null || r.amount === undefined ? null : Number(r.amount),
+      qboId: null,
+      qboEntity: null,
+      attempts: 0,
+      retryCount: 0,
+      lastProviderMessage: null,
+      resolvedBy: null,
+      resolution: null,
+      closedPeriod: false,
+      pendingVersion: Number(r.version),
+    });
+  }
+  records.sort((a, b) => (a.txnDate ?? '').localeCompare(b.txnDate ?? '') || a.number.localeCompare(b.number));
 
   // Aggregates over every record of the period, not only the listed ones.
   const agg = (await db.execute(sql`
@@ -170,6 +221,11 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
       if (r.currency) blocked.set(String(r.currency), (blocked.get(String(r.currency)) ?? 0) + Number(r.total));
     }
   }
+  if (notStartedRows.length > 0) {
+    total += notStartedRows.length;
+    byState.set('queued', (byState.get('queued') ?? 0) + notStartedRows.length);
+    byOwner.set('system', (byOwner.get('system') ?? 0) + notStartedRows.length);
+  }
   const closed = (await db.execute(sql`
     select count(*)::int as n from syncs s
      where s.tenant_id = ${tenantId} and s.txn_date >= ${p.from} and s.txn_date < ${p.until}
@@ -185,8 +241,10 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
     byOwner: [...byOwner].map(([owner, records]) => ({ owner, records })).sort((a, b) => b.records - a.records),
     byFailureClass: [...byClass].map(([failureClass, records]) => ({ failureClass, records })).sort((a, b) => b.records - a.records),
     closedPeriodRecords: Number(closed[0]?.n ?? 0),
+    notStarted: notStartedRows.length,
+    behind: owed.length - notStartedRows.length,
     records,
-    truncated: rows.length > limit,
+    truncated: rows.length > limit || rows.length + notStartedRows.length > limit,
   };
 }
 

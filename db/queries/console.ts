@@ -306,3 +306,21 @@ export async function auditActions(db: Db, tenantId?: string): Promise<string[]>
     .orderBy(asc(auditEvents.action));
   return rows.map((r) => r.action);
 }
+
+export interface LastReconcile {
+  at: Date;
+  actor: string;
+  succeeded: boolean;
+  detail: Record<string, unknown> | null;
+}
+
+/** Each tenant's latest reconciliation (the audit row its run wrote). */
+export async function lastReconciliations(db: Db, tenantIds: string[]): Promise<Map<string, LastReconcile>> {
+  if (tenantIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([auditEvents.tenantId], { tenantId: auditEvents.tenantId, at: auditEvents.at, actor: auditEvents.actor, succeeded: auditEvents.succeeded, detail: auditEvents.detail })
+    .from(auditEvents)
+    .where(and(inArray(auditEvents.tenantId, tenantIds), eq(auditEvents.action, 'tenant.reconcile')))
+    .orderBy(auditEvents.tenantId, desc(auditEvents.at));
+  return new Map(rows.map((r) => [r.tenantId!, { at: r.at, actor: r.actor, succeeded: r.succeeded, detail: r.detail }]));
+}

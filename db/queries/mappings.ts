@@ -1,5 +1,5 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { Db, DbOrTx } from '../client.ts';
 import { mappings, syncs, type MappingRow } from '../schema.ts';
 import type { MappingKind } from '../../domain/vocabulary.ts';
 
@@ -21,7 +21,7 @@ export async function findMappings(db: Db, tenantId: string, refs: ReadonlyArray
 }
 
 export async function upsertMapping(
-  db: Db,
+  db: DbOrTx,
   m: { tenantId: string; kind: MappingKind; sourceKey: string; qboId: string; qboName?: string | null; updatedBy: string },
 ): Promise<void> {
   const values = { ...m, qboName: m.qboName ?? null, status: 'active' as const, staleReason: null, updatedAt: new Date() };
@@ -38,7 +38,7 @@ export async function markMappingStale(db: Db, tenantId: string, kind: string, q
   return rows.length;
 }
 
-export async function deleteMapping(db: Db, tenantId: string, kind: string, sourceKey: string): Promise<boolean> {
+export async function deleteMapping(db: DbOrTx, tenantId: string, kind: string, sourceKey: string): Promise<boolean> {
   const rows = await db
     .delete(mappings)
     .where(and(eq(mappings.tenantId, tenantId), eq(mappings.kind, kind), eq(mappings.sourceKey, sourceKey)))

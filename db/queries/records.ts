@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import type { Db } from '../client.ts';
+import type { Db, DbOrTx } from '../client.ts';
 import { sourceRecords } from '../schema.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { requiredReferences } from '../../domain/required-mappings.ts';
@@ -34,7 +34,7 @@ export type StoreOutcome = 'stored' | 'duplicate' | 'conflict';
  * Stores one record version. Re-sending identical content is a no-op ('duplicate'); the same version with other
  * content is refused ('conflict') so evidence is never silently overwritten.
  */
-export async function storeRecordVersion(db: Db, record: AwraRecord, receivedBy: string): Promise<StoreOutcome> {
+export async function storeRecordVersion(db: DbOrTx, record: AwraRecord, receivedBy: string): Promise<StoreOutcome> {
   const hash = contentHash(record);
   const inserted = await db
     .insert(sourceRecords)

@@ -8,6 +8,7 @@ import {
   qboConnections,
   qboRefs,
   qboRefState,
+  outbox,
   sessions,
   sourceRecords,
   syncAttempts,
@@ -58,6 +59,7 @@ export async function deleteTenantData(db: Db, tenantId: string): Promise<number
     deleted += (await tx.delete(syncEvents).where(eq(syncEvents.tenantId, tenantId))).count;
     deleted += (await tx.delete(syncs).where(eq(syncs.tenantId, tenantId))).count;
     deleted += (await tx.delete(sourceRecords).where(eq(sourceRecords.tenantId, tenantId))).count;
+    deleted += (await tx.delete(outbox).where(eq(outbox.tenantId, tenantId))).count;
     deleted += (await tx.delete(auditEvents).where(eq(auditEvents.tenantId, tenantId))).count;
     deleted += (await tx.delete(tenants).where(eq(tenants.id, tenantId))).count;
     return deleted;

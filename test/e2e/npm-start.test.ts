@@ -200,7 +200,7 @@ describe('npm start on a clean data folder', () => {
 
     // demo:reset while npm start runs: the demo tenant is forgotten inside the running product and seeded again.
     const reset = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/demo-reset.ts'], { cwd: root, env, timeout: 400_000 });
-    expect(reset.stdout).toMatch(/Forget awra-demo: \d+ workflows terminated, 1 schedule deleted, \d+ rows deleted, simulator company \d+ deleted\./);
+    expect(reset.stdout).toMatch(/Forget awra-demo: \d+ workflows terminated, 2 schedule\(s\) deleted, \d+ rows deleted, simulator company \d+ deleted\./);
     expect(reset.stdout).toContain('Demo: ready');
     expect(await states()).toEqual(settled);
     // A new simulator company: the old one, with its entities, is gone.

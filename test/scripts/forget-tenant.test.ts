@@ -32,11 +32,18 @@ const TENANT_TABLES = {
   qbo_refs: 'tenant_id',
   qbo_ref_state: 'tenant_id',
   oauth_states: 'tenant_id',
+  outbox: 'tenant_id',
 } as const;
 
 let h: Harness;
 let ta: ConnectedTenant;
 let tb: ConnectedTenant;
+
+/** Every table with a tenant_id column is checked: a table added later cannot be forgotten silently. */
+async function tablesWithTenantColumn(): Promise<string[]> {
+  const rows = await h.db.sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = current_schema() order by 1`;
+  return rows.map((r) => String(r.table_name));
+}
 
 async function rowCounts(tenantId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -112,7 +119,7 @@ describe('forgetTenant', () => {
     const lines: string[] = [];
     const result = await forgetTenant({ db: h.db.db, temporal: h.env.client, simulatorUrl: h.sim.url, tenantId: A, log: (l) => lines.push(l) });
 
-    expect(result.schedulesDeleted).toBe(1);
+    expect(result.schedulesDeleted).toBe(2); // the reference refresh and the reconciler
     expect(result.workflowsTerminated).toBeGreaterThanOrEqual(2);
     expect(result.simulatorCompanyDeleted).toBe(true);
     expect(result.rowsDeleted).toBeGreaterThanOrEqual(Object.values(before).reduce((a, b) => a + b, 0));
@@ -135,6 +142,7 @@ describe('forgetTenant', () => {
     }, `${B}'s scheduled refresh to be listed`);
     expect(scheduledB).not.toContain('TERMINATED');
 
+    expect(await tablesWithTenantColumn()).toEqual(Object.keys(TENANT_TABLES).filter((t) => t !== 'tenants').sort());
     // Postgres: no row of A in any table; B's rows and the all-tenant user, session and key remain.
     expect(Object.values(await rowCounts(A)).every((n) => n === 0), JSON.stringify(await rowCounts(A))).toBe(true);
     const otherAfter = await rowCounts(B);

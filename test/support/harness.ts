@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createActivities } from '../../activities/index.ts';
 import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
 import { createApp } from '../../web/app.ts';
+import type { AppDeps } from '../../web/deps.ts';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
 import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
@@ -46,6 +47,8 @@ export interface Harness {
   taskQueue: string;
   worker: Worker;
   app: ReturnType<typeof createApp>;
+  /** What the web app was built from (e.g. to build a second app whose Temporal is down). */
+  deps: AppDeps;
   apiKey: string;
   /** Calls the web app in-process with the admin API key. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
@@ -89,7 +92,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const running = worker.run();
   const apiKey = generateApiKey();
   await ensureApiKey(db.db, { name: 'test-admin', key: apiKey, role: 'admin' });
-  const app = createApp({
+  const deps: AppDeps = {
     db: db.db,
     temporal: env.client,
     taskQueue,
@@ -105,7 +108,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
       ...(opts.waitRecheckSeconds ? { waitRecheckSeconds: opts.waitRecheckSeconds } : {}),
     },
-  });
+  };
+  const app = createApp(deps);
   const tokens = createTokenStore(db.db, secrets);
   return {
     db,
@@ -120,6 +124,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     worker,
     app,
+    deps,
     apiKey,
     async api(method, path, body, headers = {}) {
       const res = await app.request(path, {

@@ -2,13 +2,15 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { closeReadiness, latestPeriod, parsePeriod } from '../../db/queries/close-readiness.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
+import { closeSummary } from '../../domain/close.ts';
 import { formatMoney } from '../../domain/money.ts';
+import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
 import { canActForTenant } from './auth.ts';
 import { apiError, fieldErrors } from './errors.ts';
 
 const query = z.strictObject({
-  tenantId: z.string().min(1, 'is required').max(63),
+  tenantId: textField({ label: 'The tenant id', max: 63, required: true, keepSpaces: true }),
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM').optional(),
 });
 
@@ -26,17 +28,15 @@ export function closeReadinessApi() {
     const { db } = c.get('deps');
     if (!canActForTenant(c.get('principal'), tenantId) || !(await getTenant(db, tenantId))) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const r = await closeReadiness(db, tenantId, parsePeriod(period ?? (await latestPeriod(db, tenantId)))!);
-    const synced = r.byState.filter((s) => s.state === 'synced' || s.state === 'linked').reduce((n, s) => n + s.records, 0);
-    const blocked = r.byState.filter((s) => s.state === 'blocked').reduce((n, s) => n + s.records, 0);
-    const cancelled = r.byState.filter((s) => s.state === 'cancelled').reduce((n, s) => n + s.records, 0);
+    const summary = closeSummary(r);
     return c.json({
       tenantId,
       period: r.period,
       from: r.from,
       until: r.until,
       total: r.total,
-      ready: r.total > 0 && synced + cancelled === r.total,
-      summary: { synced, blocked, inProgress: r.total - synced - blocked - cancelled, cancelled },
+      ready: summary.ready,
+      summary: { synced: summary.synced, blocked: summary.blocked, inProgress: summary.inProgress, cancelled: summary.cancelled, notStarted: r.notStarted, behind: r.behind },
       byState: Object.fromEntries(r.byState.map((s) => [s.state, s.records])),
       byOwner: Object.fromEntries(r.byOwner.map((o) => [o.owner, o.records])),
       byFailureClass: Object.fromEntries(r.byFailureClass.map((f) => [f.failureClass, f.records])),

@@ -1,12 +1,15 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
 import { createTokenStore, type ConnectionInfo } from '../../db/queries/connections.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
-import { afterConnect } from '../../runtime/connect.ts';
+import { isoDate } from '../../domain/records.ts';
+import { textField } from '../../domain/text-schema.ts';
+import { connectionRestored } from '../../services/outbox.ts';
 import type { AppEnv } from '../deps.ts';
 import { setOAuthCookie, startOAuth } from '../oauth.ts';
 import { actorOf, canActForTenant, requireRole } from './auth.ts';
-import { apiError } from './errors.ts';
+import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const DAY_MS = 86_400_000;
 /** Within this of its expiry an access token counts as due for refresh. */
@@ -36,12 +39,28 @@ export function connectionHealth(row: ConnectionInfo, now = Date.now()) {
   };
 }
 
+const tenantParam = textField({ label: 'The tenant id', max: 63, required: true, keepSpaces: true });
+
+/** The tenant named in the path, or a 400 answer. */
+function tenantOf(c: Context<AppEnv>): { ok: true; tenantId: string } | { ok: false; response: Response } {
+  const parsed = tenantParam.safeParse(c.req.param('tenantId'));
+  if (parsed.success) return { ok: true, tenantId: parsed.data };
+  return { ok: false, response: apiError(c, 400, 'invalid_tenant', 'The tenant id is not valid.', fieldErrors(parsed.error)) };
+}
+
+const simulatorOptions = z.object({
+  closingDate: isoDate.optional(),
+  multicurrency: z.boolean().optional(),
+});
+
 /** QuickBooks connection routes under /api/v1. */
 export function connectionsApi() {
   const app = new Hono<AppEnv>();
 
   app.get('/connections/:tenantId', async (c) => {
-    const tenantId = c.req.param('tenantId');
+    const param = tenantOf(c);
+    if (!param.ok) return param.response;
+    const { tenantId } = param;
     if (!canActForTenant(c.get('principal'), tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const deps = c.get('deps');
     const row = await createTokenStore(deps.db, deps.secrets).row(tenantId);
@@ -51,7 +70,9 @@ export function connectionsApi() {
 
   /** Starts the OAuth flow: answers the authorize URL and binds the state to this client by a cookie. */
   app.post('/connections/:tenantId/authorize', requireRole('admin'), async (c) => {
-    const tenantId = c.req.param('tenantId');
+    const param = tenantOf(c);
+    if (!param.ok) return param.response;
+    const { tenantId } = param;
     const principal = c.get('principal');
     if (!canActForTenant(principal, tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const started = await startOAuth(c.get('deps'), tenantId, actorOf(principal));
@@ -63,7 +84,9 @@ export function connectionsApi() {
   /** Development only: a company in the embedded simulator, connected as if through OAuth. */
   app.post('/tenants/:tenantId/simulator-connection', requireRole('admin'), async (c) => {
     const deps = c.get('deps');
-    const tenantId = c.req.param('tenantId');
+    const param = tenantOf(c);
+    if (!param.ok) return param.response;
+    const { tenantId } = param;
     const principal = c.get('principal');
     if (!deps.simulatorUrl) {
       return apiError(c, 404, 'not_available', 'The QuickBooks simulator is not available here; connect QuickBooks through the OAuth flow.');
@@ -71,9 +94,13 @@ export function connectionsApi() {
     if (!canActForTenant(principal, tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const tenant = await getTenant(deps.db, tenantId);
     if (!tenant) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
-    let body: Record<string, unknown> = {};
+    let body: z.infer<typeof simulatorOptions> = {};
     if ((c.req.header('content-type') ?? '').includes('application/json')) {
-      body = ((await c.req.json().catch(() => ({}))) ?? {}) as Record<string, unknown>;
+      const read = await readJson(c);
+      if (!read.ok) return read.response;
+      const parsed = simulatorOptions.safeParse(read.value ?? {});
+      if (!parsed.success) return apiError(c, 400, 'invalid_options', 'The simulator options are not valid: closingDate as YYYY-MM-DD, multicurrency true or false.', fieldErrors(parsed.error));
+      body = parsed.data;
     }
     const res = await fetch(`${deps.simulatorUrl.replace(/\/+$/, '')}/_sim/companies`, {
       method: 'POST',
@@ -81,8 +108,8 @@ export function connectionsApi() {
       body: JSON.stringify({
         homeCurrency: tenant.homeCurrency,
         companyName: tenant.name,
-        ...(typeof body.closingDate === 'string' ? { closingDate: body.closingDate } : {}),
-        ...(typeof body.multicurrency === 'boolean' ? { multicurrency: body.multicurrency } : {}),
+        ...(body.closingDate ? { closingDate: body.closingDate } : {}),
+        ...(body.multicurrency !== undefined ? { multicurrency: body.multicurrency } : {}),
       }),
     }).catch((err: Error) => err);
     if (res instanceof Error || !res.ok) {
@@ -107,8 +134,8 @@ export function connectionsApi() {
       },
     });
     await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'connection.simulator', target: company.realmId });
-    await afterConnect(deps.temporal, { taskQueue: deps.taskQueue, tenantId, refsRefreshMinutes: deps.refsRefreshMinutes });
-    return c.json({ realmId: company.realmId }, 201);
+    const delivery = await connectionRestored(deps, tenantId);
+    return c.json({ realmId: company.realmId, delivery }, 201);
   });
 
   return app;

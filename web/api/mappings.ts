@@ -4,30 +4,43 @@ import { writeAudit } from '../../db/queries/audit.ts';
 import { deleteMapping, listMappings, upsertMapping } from '../../db/queries/mappings.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
 import { getMappingHealth } from '../../db/queries/mapping-health.ts';
+import { textField } from '../../domain/text-schema.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../domain/vocabulary.ts';
-import { startResumeWaiting } from '../../runtime/resume.ts';
+import { enqueueMappingChanged, resumeAfterMapping } from '../../services/outbox.ts';
 import type { AppEnv } from '../deps.ts';
 import { actorOf, canActForTenant, requireRole } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const mappingBody = z.strictObject({
-  qboId: z.string().trim().min(1, 'is required').max(50),
-  qboName: z.string().trim().max(200).optional(),
+  qboId: textField({ label: 'The QuickBooks id', max: 50, required: true }),
+  qboName: textField({ label: 'The QuickBooks name', max: 200 }).optional(),
 });
+
+// Path identifiers are judged as sent (not trimmed), so a request never addresses another key than the one it named.
+const tenantParam = textField({ label: 'The tenant id', max: 63, required: true, keepSpaces: true });
+const mappingParams = z.object({
+  tenantId: tenantParam,
+  kind: z.string(),
+  sourceKey: textField({ label: 'The AWRA value', max: 200, required: true, keepSpaces: true }),
+});
+const healthQuery = z.object({ tenantId: tenantParam });
 
 export function mappingsApi() {
   const app = new Hono<AppEnv>();
 
   app.get('/health', async (c) => {
-    const tenantId = c.req.query('tenantId') ?? '';
-    if (!tenantId) return apiError(c, 400, 'invalid_query', 'Give tenantId.', { tenantId: 'is required' });
+    const query = healthQuery.safeParse({ tenantId: c.req.query('tenantId') || undefined });
+    if (!query.success) return apiError(c, 400, 'invalid_query', 'Give tenantId.', fieldErrors(query.error));
+    const { tenantId } = query.data;
     if (!canActForTenant(c.get('principal'), tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const { value: kinds, asOf } = await c.get('reads').get(`mapping-health:${tenantId}`, () => getMappingHealth(c.get('deps').db, tenantId));
     return c.json({ tenantId, asOf: asOf.toISOString(), kinds });
   });
 
   app.get('/:tenantId', async (c) => {
-    const tenantId = c.req.param('tenantId');
+    const param = tenantParam.safeParse(c.req.param('tenantId'));
+    if (!param.success) return apiError(c, 400, 'invalid_tenant', 'The tenant id is not valid.', fieldErrors(param.error));
+    const tenantId = param.data;
     if (!canActForTenant(c.get('principal'), tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const kind = c.req.query('kind');
     if (kind && !(MAPPING_KINDS as readonly string[]).includes(kind)) return apiError(c, 400, 'invalid_kind', `kind must be one of ${MAPPING_KINDS.join(', ')}.`);
@@ -37,7 +50,9 @@ export function mappingsApi() {
 
   /** Sets a mapping and resumes every record waiting on it (and only those). */
   app.put('/:tenantId/:kind/:sourceKey', requireRole('admin'), async (c) => {
-    const { tenantId, kind, sourceKey } = c.req.param();
+    const params = mappingParams.safeParse(c.req.param());
+    if (!params.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(params.error));
+    const { tenantId, kind, sourceKey } = params.data;
     const principal = c.get('principal');
     if (!canActForTenant(principal, tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     if (!(MAPPING_KINDS as readonly string[]).includes(kind)) {
@@ -49,21 +64,31 @@ export function mappingsApi() {
     if (!parsed.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(parsed.error));
     const deps = c.get('deps');
     if (!(await getTenant(deps.db, tenantId))) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
-    await upsertMapping(deps.db, { tenantId, kind: kind as MappingKind, sourceKey, qboId: parsed.data.qboId, qboName: parsed.data.qboName ?? null, updatedBy: actorOf(principal) });
-    await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${sourceKey}`, detail: parsed.data });
+    // The mapping and its audit row stand or fall together: a mapping nobody can account for is never saved.
+    // So is telling the records that wait on it (an outbox row): a Temporal outage only delays it.
+    const row = await deps.db.transaction(async (tx) => {
+      await upsertMapping(tx, { tenantId, kind: kind as MappingKind, sourceKey, qboId: parsed.data.qboId, qboName: parsed.data.qboName ?? null, updatedBy: actorOf(principal) });
+      await writeAudit(tx, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${sourceKey}`, detail: parsed.data });
+      return enqueueMappingChanged(tx, { tenantId, kind, key: sourceKey });
+    });
     // Told in the background by a workflow: 10,000 waiting records took minutes to signal inside the request.
-    const resumed = await startResumeWaiting(deps.db, deps.temporal, deps.taskQueue, tenantId, kind, sourceKey);
-    return c.json({ tenantId, kind, sourceKey, qboId: parsed.data.qboId, resumed });
+    const { resumed, delivery } = await resumeAfterMapping(deps, row);
+    return c.json({ tenantId, kind, sourceKey, qboId: parsed.data.qboId, resumed, delivery });
   });
 
   app.delete('/:tenantId/:kind/:sourceKey', requireRole('admin'), async (c) => {
-    const { tenantId, kind, sourceKey } = c.req.param();
+    const params = mappingParams.safeParse(c.req.param());
+    if (!params.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(params.error));
+    const { tenantId, kind, sourceKey } = params.data;
     const principal = c.get('principal');
     if (!canActForTenant(principal, tenantId)) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
     const deps = c.get('deps');
-    const removed = await deleteMapping(deps.db, tenantId, kind, sourceKey);
+    const removed = await deps.db.transaction(async (tx) => {
+      const found = await deleteMapping(tx, tenantId, kind, sourceKey);
+      if (found) await writeAudit(tx, { tenantId, actor: actorOf(principal), action: 'mapping.clear', target: `${kind}:${sourceKey}` });
+      return found;
+    });
     if (!removed) return apiError(c, 404, 'not_found', `No ${kind} mapping for "${sourceKey}".`);
-    await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.clear', target: `${kind}:${sourceKey}` });
     return c.body(null, 204);
   });
 

@@ -50,7 +50,7 @@ export function recordsBatchApi() {
         const r = await submitRecord(deps, parsed.data, actorOf(principal));
         results.push(
           r.ok
-            ? { index, ok: true, workflowId: r.workflowId, outcome: r.outcome, latestVersion: r.latestVersion }
+            ? { index, ok: true, workflowId: r.workflowId, outcome: r.outcome, latestVersion: r.latestVersion, delivery: r.delivery }
             : { index, ok: false, error: { code: r.code, message: r.message, ...(r.fields ? { fields: r.fields } : {}) } },
         );
       }
@@ -82,7 +82,7 @@ export function recordsApi() {
       const deps = c.get('deps');
       const result = await submitRecord(deps, parsed.data, actorOf(principal));
       if (!result.ok) return apiError(c, result.status, result.code, result.message, result.fields);
-      return c.json({ workflowId: result.workflowId, outcome: result.outcome, latestVersion: result.latestVersion }, 202);
+      return c.json({ workflowId: result.workflowId, outcome: result.outcome, latestVersion: result.latestVersion, delivery: result.delivery }, 202);
     },
   );
 

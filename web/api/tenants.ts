@@ -1,15 +1,18 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { createTenant, listTenants } from '../../db/queries/tenants.ts';
+import { createTenant, getTenant, listTenants } from '../../db/queries/tenants.ts';
+import { reconcileSentence } from '../../domain/reconcile.ts';
 import { currencyCode, tenantIdSchema } from '../../domain/records.ts';
+import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { actorOf, requireRole } from './auth.ts';
+import { ensureReconcileSchedule, reconcileNow } from '../../runtime/connect.ts';
+import { actorOf, canActForTenant, requireRole } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const newTenant = z.strictObject({
   tenantId: tenantIdSchema,
-  name: z.string().trim().min(1, 'is required').max(200),
+  name: textField({ label: 'The name', max: 200, required: true }),
   homeCurrency: currencyCode,
   slaSeconds: z.number().int().min(1).max(90 * 86_400).optional(),
 });
@@ -35,7 +38,26 @@ export function tenantsApi() {
     const created = await createTenant(db, { id: t.tenantId, name: t.name, homeCurrency: t.homeCurrency, slaSeconds: t.slaSeconds });
     if (!created) return apiError(c, 409, 'tenant_exists', `Tenant "${t.tenantId}" already exists.`);
     await writeAudit(db, { tenantId: t.tenantId, actor: actorOf(p), action: 'tenant.create', target: t.tenantId, detail: { name: t.name, homeCurrency: t.homeCurrency } });
+    const { temporal, taskQueue, reconcileMinutes, logger } = c.get('deps');
+    // Its reconciler; if Temporal does not answer now, the web app's next start creates it.
+    await ensureReconcileSchedule(temporal, { taskQueue, tenantId: t.tenantId, minutes: reconcileMinutes ?? 10 }).catch((err: Error) =>
+      logger.warn({ tenantId: t.tenantId, err: err.message }, 'could not create the reconciler schedule yet'),
+    );
     return c.json({ tenantId: t.tenantId, name: t.name, homeCurrency: t.homeCurrency }, 201);
+  });
+
+  /** `POST /tenants/{tenantId}/reconcile` (admin): runs the reconciler now and answers its report. */
+  app.post('/:tenantId/reconcile', requireRole('admin'), async (c) => {
+    const parsed = tenantIdSchema.safeParse(c.req.param('tenantId'));
+    const p = c.get('principal');
+    const { db, temporal, taskQueue } = c.get('deps');
+    if (!parsed.success || !canActForTenant(p, parsed.data) || !(await getTenant(db, parsed.data))) return apiError(c, 404, 'not_found', 'No such tenant.');
+    const report = await reconcileNow(temporal, { taskQueue, tenantId: parsed.data, actor: actorOf(p) }).catch((err: Error) => err);
+    if (report instanceof Error) {
+      c.header('Retry-After', '30');
+      return apiError(c, 503, 'temporal_unavailable', `The reconciler could not run now (${report.message}); its schedule runs it anyway, or try again.`);
+    }
+    return c.json({ ...report, summary: reconcileSentence(report) });
   });
 
   return app;

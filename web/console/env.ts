@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'bulk-retry': ['admin'],
   'mapping.set': ['admin'],
   'connection.connect': ['admin'],
+  'tenant.reconcile': ['admin'],
   link: ['admin', 'finance'],
   'create-anyway': ['admin', 'finance'],
   assign: ['admin', 'finance'],

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
-import { authorizationBlocks, connectionHealth, visibleTenants } from '../../../db/queries/console.ts';
+import { authorizationBlocks, connectionHealth, lastReconciliations, visibleTenants } from '../../../db/queries/console.ts';
+import { reconcileSentence } from '../../../domain/reconcile.ts';
+import { tenantIdSchema } from '../../../domain/records.ts';
+import { reconcileNow } from '../../../runtime/connect.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, type ConsoleEnv } from '../env.ts';
 import { respond } from '../http.tsx';
@@ -17,19 +20,28 @@ export function connectionRoutes() {
   app.use('*', ...signedIn);
   // Whoever serves the OAuth start, only admins get through to it.
   app.use('/:tenantId/connect', requirePermission('connection.connect'));
+  app.use('/:tenantId/reconcile', requirePermission('tenant.reconcile'));
 
   app.get('/', async (c) => {
     const { db } = c.get('deps');
     const user = c.get('user');
     const tenants = await visibleTenants(db, user.tenantId);
     const ids = tenants.map((t) => t.id);
-    const [connections, blocks] = await Promise.all([connectionHealth(db, ids), authorizationBlocks(db, ids)]);
+    const [connections, blocks, reconciled] = await Promise.all([connectionHealth(db, ids), authorizationBlocks(db, ids), lastReconciliations(db, ids)]);
     const connected = c.req.query('connected');
     const props = {
       now: new Date(),
       user,
       csrf: c.get('csrfToken'),
-      rows: tenants.map((tenant) => ({ tenant, connection: connections.find((x) => x.tenantId === tenant.id), blockedOnAuthorization: blocks.get(tenant.id) ?? 0 })),
+      rows: tenants.map((tenant) => {
+        const last = reconciled.get(tenant.id);
+        return {
+          tenant,
+          connection: connections.find((x) => x.tenantId === tenant.id),
+          blockedOnAuthorization: blocks.get(tenant.id) ?? 0,
+          ...(last ? { reconciled: { at: last.at, actor: last.actor, sentence: reconcileSentence({ versionsDelivered: 0, mappingWakeUps: 0, connectionWakeUps: 0, projectionsRepaired: 0, failures: [], ...(last.detail as object) }) } } : {}),
+        };
+      }),
       ...(connected && canSeeTenant(user, connected) && ids.includes(connected) ? { connected } : {}),
     };
     return respond(c, { title: 'Connections', nav: 'connections', page: () => <ConnectionsPage {...props} />, fragment: () => <ConnectionsPage {...props} /> });
@@ -48,6 +60,19 @@ export function connectionRoutes() {
       return c.body(null, 204);
     }
     return c.redirect(started.authorizeUrl, 303);
+  });
+
+  /** Runs the tenant's reconciler now and comes back to this page, which shows what it found. */
+  app.post('/:tenantId/reconcile', async (c) => {
+    const parsed = tenantIdSchema.safeParse(c.req.param('tenantId'));
+    if (!parsed.success || !canSeeTenant(c.get('user'), parsed.data)) return c.text('Not found', 404);
+    const { temporal, taskQueue } = c.get('deps');
+    try {
+      await reconcileNow(temporal, { taskQueue, tenantId: parsed.data, actor: actorOf(c.get('principal')) });
+    } catch (err) {
+      return c.text(`The reconciler could not run now (${(err as Error).message}). Its schedule runs it anyway; try again in a minute.`, 503);
+    }
+    return c.redirect(`/connections?reconciled=${encodeURIComponent(parsed.data)}`, 303);
   });
 
   return app;

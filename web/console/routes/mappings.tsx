@@ -6,8 +6,10 @@ import { getMappingHealth } from '../../../db/queries/mapping-health.ts';
 import { upsertMapping } from '../../../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { getTenant } from '../../../db/queries/tenants.ts';
+import { textProblem, type TextRule } from '../../../domain/text.ts';
+import { textField } from '../../../domain/text-schema.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../../domain/vocabulary.ts';
-import { startResumeWaiting } from '../../../runtime/resume.ts';
+import { enqueueMappingChanged, resumeAfterMapping } from '../../../services/outbox.ts';
 import { actorOf } from '../../api/auth.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, effectiveTenant, type ConsoleEnv } from '../env.ts';
@@ -17,12 +19,13 @@ import { MappingsBody, MappingsPage, MappingValueRow } from '../views/mappings.t
 
 const kindSchema = z.enum(MAPPING_KINDS);
 
+const tenantRule: TextRule = { label: 'The tenant', max: 63, required: true, keepSpaces: true };
 const setSchema = z.object({
-  tenantId: z.string().min(1).max(63),
+  tenantId: textField(tenantRule),
   kind: kindSchema,
-  key: z.string().trim().min(1, 'The AWRA value is missing.').max(200),
-  qboId: z.string().trim().min(1, 'Choose a QuickBooks entity from the search.').max(50, 'That is not a QuickBooks id.'),
-  context: z.enum(['queue', 'row']).catch('row'),
+  key: textField({ label: 'The AWRA value', max: 200, required: 'The AWRA value is missing.' }),
+  qboId: textField({ label: 'The QuickBooks id', max: 50, required: 'Choose a QuickBooks entity from the search.' }),
+  context: z.enum(['queue', 'row'], { error: 'Set the mapping from the Mappings page or the action queue.' }).default('row'),
 });
 
 /** `/mappings`: health per kind, the AWRA values of one kind with their mapping, and setting one (admins). */
@@ -75,8 +78,9 @@ export function mappingRoutes() {
   });
 
   /**
-   * Sets a mapping the way PUT /api/v1/mappings does — upsertMapping, writeAudit, startResumeWaiting, in that order — with
-   * the QuickBooks entity taken from the reference cache, so only an active entity of the right type can be chosen.
+   * Sets a mapping the way PUT /api/v1/mappings does — upsertMapping, writeAudit and the outbox row in one
+   * transaction, then resumeAfterMapping — with the QuickBooks entity taken from the reference cache, so only an active entity of the
+   * right type can be chosen.
    */
   app.post('/set', requirePermission('mapping.set'), async (c) => {
     const deps = c.get('deps');
@@ -84,7 +88,10 @@ export function mappingRoutes() {
     const form = await formFields(c);
     const parsed = setSchema.safeParse(form);
     const kindOk = kindSchema.safeParse(form.kind);
-    if (!kindOk.success || !form.tenantId || !canSeeTenant(user, form.tenantId)) return refuse(c, 404, 'Not found', 'Unknown tenant or mapping kind.');
+    // The tenant is looked up before the form's other fields are judged, so it passes the text rule first.
+    if (!kindOk.success || !form.tenantId || textProblem(form.tenantId, tenantRule) || !canSeeTenant(user, form.tenantId)) {
+      return refuse(c, 404, 'Not found', 'Unknown tenant or mapping kind.');
+    }
     const target: SetterTarget = { tenantId: form.tenantId, kind: kindOk.data, key: (form.key ?? '').trim(), entity: KIND_ENTITY[kindOk.data] };
     const context: SetterContext = form.context === 'queue' ? 'queue' : 'row';
     const invalid = async (error: string) => {
@@ -108,9 +115,12 @@ export function mappingRoutes() {
     if (!(await getTenant(deps.db, tenantId))) return refuse(c, 404, 'Not found', `No tenant "${tenantId}".`);
     const principal = c.get('principal');
     const detail = { qboId, qboName: ref.name };
-    await upsertMapping(deps.db, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, updatedBy: actorOf(principal) });
-    await writeAudit(deps.db, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${key}`, detail });
-    const resumed = await startResumeWaiting(deps.db, deps.temporal, deps.taskQueue, tenantId, kind, key);
+    const row = await deps.db.transaction(async (tx) => {
+      await upsertMapping(tx, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, updatedBy: actorOf(principal) });
+      await writeAudit(tx, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${key}`, detail });
+      return enqueueMappingChanged(tx, { tenantId, kind, key });
+    });
+    const { resumed } = await resumeAfterMapping(deps, row);
 
     if (!c.get('fragment')) return c.redirect(`/mappings?tenantId=${encodeURIComponent(tenantId)}&kind=${kind}`, 303);
     if (context === 'queue') return sendFragment(c, <MappingSetDone target={target} qboId={qboId} qboName={ref.name} resumed={resumed} />);

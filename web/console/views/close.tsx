@@ -1,5 +1,6 @@
 import type { CloseReadiness } from '../../../db/queries/close-readiness.ts';
 import type { Tenant } from '../../../db/schema.ts';
+import { closeSummary } from '../../../domain/close.ts';
 import { FAILURE_CLASS_LABELS, RECORD_TYPE_LABELS } from '../../../domain/vocabulary.ts';
 import { Badge, ClassBadge, Empty, FieldError, Money, OwnerBadge, Select, StateBadge } from './components.tsx';
 import { formatAmounts, isTerminal, OWNER_LABELS, plural, qs } from './format.ts';
@@ -26,17 +27,15 @@ export const CloseResults = (p: CloseViewProps) => {
       </div>
     );
   }
-  const n = (states: string[]) => r.byState.filter((s) => states.includes(s.state)).reduce((t, s) => t + s.records, 0);
-  const done = n(['synced', 'linked']);
-  const blocked = n(['blocked']);
-  const cancelled = n(['cancelled']);
-  const moving = r.total - done - blocked - cancelled;
+  const { synced: done, blocked, inProgress: moving, cancelled, ready } = closeSummary(r);
   const open = r.records.filter((x) => !isTerminal(x.state));
   const csv = `/close.csv${qs({ tenantId: r.tenantId, period: r.period })}`;
   return (
     <div id="close-results">
       <p class="summary">
-        {monthName(r.period)}: {plural(r.total, 'record')} dated in the period. {r.total > 0 && blocked === 0 && moving === 0 ? 'Everything is in QuickBooks (or cancelled); the period is ready to close.' : ''}
+        {monthName(r.period)}: {plural(r.total, 'record')} dated in the period. {ready ? 'Everything is in QuickBooks (or cancelled); the period is ready to close.' : ''}
+        {r.notStarted > 0 ? ` ${plural(r.notStarted, 'record')} received from AWRA ${r.notStarted === 1 ? 'has' : 'have'} not started syncing yet; ${r.notStarted === 1 ? 'it starts' : 'they start'} as soon as Temporal answers.` : ''}
+        {r.behind > 0 ? ` ${plural(r.behind, 'record')} ${r.behind === 1 ? 'has' : 'have'} a newer version from AWRA on its way.` : ''}
       </p>
       <ul class="state-tiles">
         <li class="tile tile-synced">

@@ -9,6 +9,8 @@ export interface ConnectionRow {
   tenant: Tenant;
   connection: ConnectionHealth | undefined;
   blockedOnAuthorization: number;
+  /** The tenant's latest reconciliation, in words. */
+  reconciled?: { at: Date; actor: string; sentence: string };
 }
 
 export interface ConnectionsViewProps {
@@ -120,6 +122,17 @@ export const ConnectionCard = (p: { row: ConnectionRow; now: Date; user: Console
         </form>
       ) : needsAction ? (
         <p class="hint">An admin must {conn ? 'reconnect' : 'connect'} QuickBooks.</p>
+      ) : null}
+      <p class="muted small">
+        {p.row.reconciled
+          ? `Reconciled ${formatTime(p.row.reconciled.at)} (${p.row.reconciled.actor}): ${p.row.reconciled.sentence}`
+          : 'Not reconciled yet: the reconciler compares what AWRA sent, the console and Temporal every few minutes.'}
+      </p>
+      {can(p.user, 'tenant.reconcile') ? (
+        <form method="post" action={`/connections/${encodeURIComponent(tenant.id)}/reconcile`} class="inline">
+          <CsrfField token={p.csrf} />
+          <button type="submit">Reconcile now</button>
+        </form>
       ) : null}
     </article>
   );

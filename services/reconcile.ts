@@ -1,0 +1,108 @@
+/**
+ * The reconciler: for one tenant, finds what the projection, the stored versions and Temporal disagree on, and
+ * repairs it the normal way — delivering a version, sending the signal a waiting record missed, asking a workflow to
+ * project itself again — never by writing a workflow's state behind Temporal's back. Run by a per-tenant Schedule
+ * (RECONCILE_MINUTES) and by an admin (POST /api/v1/tenants/{tenantId}/reconcile).
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { getRecordVersion } from '../db/queries/records.ts';
+import { qboConnections, syncs } from '../db/schema.ts';
+import type { AwraRecord } from '../domain/records.ts';
+import type { MappingCheck } from '../domain/sync.ts';
+import type { ReconcileReport } from '../domain/reconcile.ts';
+import type { RecordType } from '../domain/vocabulary.ts';
+import { SyncStateAttr } from '../workflows/search-attributes.ts';
+import { connectionRestoredSignal, mappingChangedSignal, reprojectSignal } from '../workflows/signals.ts';
+import { deliverRecordVersion, type DeliveryDeps } from './outbox.ts';
+
+export type { ReconcileReport };
+
+export interface ReconcileDeps extends DeliveryDeps {
+  /** The mapping check the sync workflow uses (activities/mappings.ts), so "already satisfied" means the same. */
+  checkMappings(input: { tenantId: string; record: AwraRecord }): Promise<{ checks: MappingCheck[] }>;
+}
+
+const TERMINAL = ['synced', 'linked', 'cancelled'];
+
+export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Promise<ReconcileReport> {
+  const report: ReconcileReport = { tenantId, versionsDelivered: 0, mappingWakeUps: 0, connectionWakeUps: 0, projectionsRepaired: 0, failures: [] };
+  const attempt = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      report.failures.push(`${what}: ${(err as Error).message}`);
+      return false;
+    }
+  };
+
+  // 1. Versions stored in Postgres that their workflow does not have (never started, or behind).
+  const owed = (await deps.db.execute(sql`
+    with latest as (
+      select distinct on (record_type, source_id) record_type, source_id, version
+        from source_records where tenant_id = ${tenantId}
+       order by record_type, source_id, version desc)
+    select l.record_type, l.source_id from latest l
+      left join syncs s on s.tenant_id = ${tenantId} and s.record_type = l.record_type and s.source_id = l.source_id
+     where s.workflow_id is null or s.version < l.version`)) as unknown as Array<{ record_type: string; source_id: string }>;
+  for (const r of owed) {
+    const key = { tenantId, recordType: r.record_type as RecordType, sourceId: r.source_id };
+    if (await attempt(`deliver ${r.record_type} ${r.source_id}`, () => deliverRecordVersion(deps, key))) report.versionsDelivered += 1;
+  }
+
+  // 2. Records waiting on something that is already there.
+  const blocked = await deps.db
+    .select({ workflowId: syncs.workflowId, recordType: syncs.recordType, sourceId: syncs.sourceId, version: syncs.version, failureClass: syncs.failureClass })
+    .from(syncs)
+    .where(and(eq(syncs.tenantId, tenantId), eq(syncs.state, 'blocked'), inArray(syncs.failureClass, ['mapping', 'authorization'])));
+  const [conn] = await deps.db.select({ status: qboConnections.status }).from(qboConnections).where(eq(qboConnections.tenantId, tenantId));
+  const connected = conn !== undefined && conn.status !== 'needs_reauth' && conn.status !== 'revoked';
+  for (const b of blocked) {
+    if (b.failureClass === 'authorization') {
+      if (!connected) continue;
+      if (await attempt(`wake ${b.workflowId}`, () => signal(deps.temporal, b.workflowId, connectionRestoredSignal, { tenantId }))) report.connectionWakeUps += 1;
+      continue;
+    }
+    const record = await getRecordVersion(deps.db, { tenantId, recordType: b.recordType, sourceId: b.sourceId, version: b.version });
+    if (!record) continue;
+    const { checks } = await deps.checkMappings({ tenantId, record });
+    if (!checks.every((c) => c.ok)) continue;
+    if (await attempt(`wake ${b.workflowId}`, () => signal(deps.temporal, b.workflowId, mappingChangedSignal, { kind: 'reconcile', key: b.workflowId }))) report.mappingWakeUps += 1;
+  }
+
+  // 3. Projections that disagree with their workflow: the state it keeps as a search attribute, or its being over.
+  const projected = new Map(
+    (await deps.db.select({ workflowId: syncs.workflowId, state: syncs.state, recordType: syncs.recordType, sourceId: syncs.sourceId }).from(syncs).where(eq(syncs.tenantId, tenantId))).map(
+      (p) => [p.workflowId, p] as const,
+    ),
+  );
+  const running = new Set<string>();
+  for await (const wf of deps.temporal.workflow.list({ query: `TenantId = "${tenantId}" AND ExecutionStatus = "Running"` })) {
+    running.add(wf.workflowId);
+    const shown = wf.typedSearchAttributes.get(SyncStateAttr);
+    const p = projected.get(wf.workflowId);
+    // Not projected yet (it just started), or the same; 'retrying' is written by the push activity itself.
+    if (!p || shown === undefined || shown === 'queued' || shown === p.state || (p.state === 'retrying' && shown === 'syncing')) continue;
+    if (await attempt(`re-project ${wf.workflowId}`, () => signal(deps.temporal, wf.workflowId, reprojectSignal, {}))) report.projectionsRepaired += 1;
+  }
+  for (const p of projected.values()) {
+    if (TERMINAL.includes(p.state) || running.has(p.workflowId)) continue;
+    // Visibility lags a moment behind a start: ask the workflow itself before calling it gone.
+    const status = await deps.temporal.workflow
+      .getHandle(p.workflowId)
+      .describe()
+      .then((d) => d.status.name)
+      .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : Promise.reject(err)))
+      .catch((err: Error) => (report.failures.push(`describe ${p.workflowId}: ${err.message}`), 'UNKNOWN'));
+    if (status === 'RUNNING' || status === 'UNKNOWN' || status === 'COMPLETED' || status === 'CONTINUED_AS_NEW') continue;
+    // Terminated, failed, timed out or gone while its projection says it is still at work: start it again.
+    const key = { tenantId, recordType: p.recordType as RecordType, sourceId: p.sourceId };
+    if (await attempt(`restart ${p.workflowId}`, () => deliverRecordVersion(deps, key, { restart: true }))) report.projectionsRepaired += 1;
+  }
+  return report;
+}
+
+async function signal<T>(client: Client, workflowId: string, def: { name: string } & object, arg: T): Promise<void> {
+  await client.workflow.getHandle(workflowId).signal(def as never, arg as never);
+}
