@@ -271,18 +271,21 @@ export function demoProgressLine(counts: StateCount[], expected: number): string
 
 /**
  * Prints one progress line while the demo's records sync (every `everyMs`, only when something moved) and resolves
- * when every record has settled — synced, linked, cancelled or blocked — and stayed so for one more look (a record
- * blocked on a vendor that is syncing is about to move again), or at `timeoutMs`.
+ * when every record has settled — synced, linked, cancelled or blocked — and stayed so for two more looks (a record
+ * blocked on an invoice that is syncing is about to move again), or at `timeoutMs`.
  */
 export async function watchDemo(opts: { db: Db; expected: number; log: (line: string) => void; everyMs?: number; timeoutMs?: number; stopped?: () => boolean }): Promise<{ settled: boolean; counts: StateCount[] }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
   let last = '';
+  let unchanged = 0;
   for (;;) {
     const counts = await stateCounts(opts.db, DEMO_TENANT);
     const line = demoProgressLine(counts, opts.expected);
     const seen = counts.reduce((n, c) => n + c.records, 0);
     const still = seen >= opts.expected && counts.every((c) => c.state === 'blocked' || isTerminalState(c.state));
-    const settled = still && line === last;
+    unchanged = line === last ? unchanged + 1 : 0;
+    // A woken record shows "blocked" until its next step: the same figures for two more looks before "ready".
+    const settled = still && unchanged >= 2;
     if (line !== last) opts.log(line);
     last = line;
     if (settled || Date.now() > deadline || opts.stopped?.()) return { settled, counts };

@@ -1,6 +1,7 @@
 /**
  * drill:temporal-restart — restart the Temporal dev server (same --db-filename, same port) in the middle of a run.
- * Intake answers 503 while it is down ("stored, send again"); the bench re-sends as AWRA would.
+ * Intake keeps answering 202 while it is down (`delivery: "pending"`): the outbox delivers those records once
+ * Temporal is back, and nothing is sent again.
  *
  *   npm run drill:temporal-restart
  *   npm run drill:temporal-restart -- --hard --down-seconds 20     # SIGKILL instead of SIGTERM, longer outage

@@ -87,6 +87,7 @@ export async function runDrill(spec: DrillSpec): Promise<void> {
     ['settled', settled.settled ? 'yes' : `NO — stopped waiting after ${ms(wallMs)}`],
     ['wall time (first POST → all settled)', ms(wallMs)],
     ['intake answers re-sent (503 / unreachable)', fmt(intakeStats.resent, 0)],
+    ['accepted with delivery pending (delivered by the outbox, not re-sent)', fmt(intakeStats.pending, 0)],
     ...reconciliationRows(rec),
     ...extra.rows,
   ]);

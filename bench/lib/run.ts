@@ -18,20 +18,24 @@ export const SETTLED_STATES = ['synced', 'linked', 'blocked', 'cancelled'] as co
 export interface IntakeStats {
   /** workflowId → ms epoch when its POST started. */
   submittedAt: Map<string, number>;
-  /** 503 answers (stored, workflow not started) that were sent again. */
+  /** Answers that were not 202 (database down, server unreachable) and were sent again. */
   resent: number;
+  /** 202 answers whose delivery to Temporal was pending: stored, delivered later by the outbox, not sent again. */
+  pending: number;
   startedAt: number;
   finishedAt: number;
 }
 
 /**
- * POSTs every record to /api/v1/records with `concurrency` requests in flight. A 503 ("stored, but its sync could
- * not be started") is sent again after a pause, as AWRA is told to; anything else that is not 202 fails the run.
+ * POSTs every record to /api/v1/records with `concurrency` requests in flight. A 202 with `delivery: "pending"`
+ * (Temporal did not answer) is counted and left to the outbox, as AWRA would; a 503/500 or no answer (the web app
+ * or its database down) is sent again after a pause; anything else fails the run.
  */
 export async function submitAll(stack: Stack, records: readonly BenchRecord[], opts: { concurrency?: number; retry503Ms?: number } = {}): Promise<IntakeStats> {
   const submittedAt = new Map<string, number>();
   let next = 0;
   let resent = 0;
+  let pending = 0;
   const startedAt = Date.now();
   const worker = async () => {
     for (;;) {
@@ -43,7 +47,10 @@ export async function submitAll(stack: Stack, records: readonly BenchRecord[], o
         const t = Date.now();
         if (!submittedAt.has(id)) submittedAt.set(id, t);
         const res = await stack.api('POST', '/api/v1/records', rec).catch((err: Error) => ({ status: 0, json: err.message }));
-        if (res.status === 202) break;
+        if (res.status === 202) {
+          if ((res.json as { delivery?: string })?.delivery === 'pending') pending += 1;
+          break;
+        }
         if ((res.status === 503 || res.status === 0 || res.status === 500) && tries < 600) {
           resent += 1;
           await sleep(opts.retry503Ms ?? 1_000);
@@ -54,7 +61,7 @@ export async function submitAll(stack: Stack, records: readonly BenchRecord[], o
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
-  return { submittedAt, resent, startedAt, finishedAt: Date.now() };
+  return { submittedAt, resent, pending, startedAt, finishedAt: Date.now() };
 }
 
 export interface StateCount {
