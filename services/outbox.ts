@@ -116,6 +116,14 @@ export async function deliver(deps: DeliveryDeps, row: Pick<OutboxRow, 'tenantId
   }
 }
 
+/** Delivers the record's newest version now if it is owed (a re-sent version has no outbox row of its own). */
+export function deliverVersionNow(deps: DeliveryDeps, key: { tenantId: string; recordType: RecordType; sourceId: string }): Promise<'delivered' | 'pending'> {
+  return deps.temporal.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () => deliverRecordVersion(deps, key)).then(
+    () => 'delivered' as const,
+    () => 'pending' as const,
+  );
+}
+
 /** A fresh row waits this long before the drainer may take it: the caller normally delivers it at once. */
 export const FIRST_TRY_GRACE_MS = 10_000;
 

@@ -3,7 +3,7 @@ import { enqueueDelivery } from '../db/queries/outbox.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
-import { deliverNow, deliverRecordVersion, FIRST_TRY_GRACE_MS, type DeliveryDeps } from '../services/outbox.ts';
+import { deliverNow, deliverVersionNow, FIRST_TRY_GRACE_MS, type DeliveryDeps } from '../services/outbox.ts';
 
 export type IntakeResult =
   | { ok: true; workflowId: string; outcome: 'accepted' | 'duplicate' | 'older_version'; latestVersion: number; delivery: 'delivered' | 'pending' }
@@ -49,6 +49,6 @@ export async function submitRecord(deps: IntakeDeps, record: AwraRecord, actor: 
   const latest = (await latestRecordVersion(deps.db, record)) ?? record.version;
   const outcome = stored === 'duplicate' ? 'duplicate' : record.version < latest ? 'older_version' : 'accepted';
   // A re-sent version has no row of its own: deliver what is owed, in case its first delivery never happened.
-  const delivery = row ? await deliverNow(deps, row) : await deliverRecordVersion(deps, key).then(() => 'delivered' as const, () => 'pending' as const);
+  const delivery = row ? await deliverNow(deps, row) : await deliverVersionNow(deps, key);
   return { ok: true, workflowId, outcome, latestVersion: latest, delivery };
 }
