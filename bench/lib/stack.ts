@@ -22,6 +22,7 @@ import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys } from '../../runtime/secrets.ts';
 import { startTemporalDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from '../../scripts/temporal-cli.ts';
+import { startOutboxDrainer } from '../../services/outbox.ts';
 import { createApp } from '../../web/app.ts';
 import { freePort, onCleanup, rssOf, sleep, spawnChild, type Child } from './proc.ts';
 import { readJsonOrText } from '../../runtime/http-body.ts';
@@ -223,7 +224,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const secrets = createSecretBox(parseEncryptionKeys(tokenKeys));
   const apiKey = generateApiKey();
   await ensureApiKey(dbh.db, { name: 'bench-admin', key: apiKey, role: 'admin' });
-  const app = createApp({
+  const appDeps = {
     db: dbh.db,
     temporal: client,
     taskQueue,
@@ -233,7 +234,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     secrets,
     webhookVerifierToken: WEBHOOK_VERIFIER,
     ...(opts.retry ? { workflowDefaults: { retry: opts.retry } } : {}),
-  });
+  };
+  const app = createApp(appDeps);
+  // As web/main.ts does: what intake stored while Temporal did not answer is delivered from here.
+  const drainer = startOutboxDrainer(appDeps);
+  onCleanup('stop the outbox drainer', () => drainer.stop());
   const api: Stack['api'] = async (method, path, body) => {
     const res = await app.request(path, {
       method,
