@@ -91,11 +91,14 @@ export async function forgetTenant(opts: ForgetTenantOptions): Promise<ForgetTen
   }
 
   const rowsDeleted = await deleteTenantData(db, tenantId);
+  // An activity still in flight (a refresh asking the connection workflow by update-with-start) may have started
+  // one of them again meanwhile; with the rows gone nothing can start them any more, so sweep once more.
+  const lateTerminated = await terminateTenantWorkflows(temporal, tenantId, 3_000, log);
   log(
-    `Forget ${tenantId}: ${workflowsTerminated} workflows terminated, ${schedulesDeleted} schedule(s) deleted, ${rowsDeleted} rows deleted` +
+    `Forget ${tenantId}: ${workflowsTerminated + lateTerminated} workflows terminated, ${schedulesDeleted} schedule(s) deleted, ${rowsDeleted} rows deleted` +
       (connection?.environment === 'simulator' ? `, simulator company ${connection.realmId} ${simulatorCompanyDeleted ? 'deleted' : 'kept'}.` : '.'),
   );
-  return { workflowsTerminated, schedulesDeleted, rowsDeleted, simulatorCompanyDeleted };
+  return { workflowsTerminated: workflowsTerminated + lateTerminated, schedulesDeleted, rowsDeleted, simulatorCompanyDeleted };
 }
 
 /**
