@@ -5,8 +5,8 @@
  * (RECONCILE_MINUTES) and by an admin (POST /api/v1/tenants/{tenantId}/reconcile).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { getRecordVersion } from '../db/queries/records.ts';
+import { and, eq, inArray } from 'drizzle-orm';
+import { getRecordVersion, owedVersions } from '../db/queries/records.ts';
 import { qboConnections, syncs } from '../db/schema.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import type { MappingCheck } from '../domain/sync.ts';
@@ -38,17 +38,10 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Pr
   };
 
   // 1. Versions stored in Postgres that their workflow does not have (never started, or behind).
-  const owed = (await deps.db.execute(sql`
-    with latest as (
-      select distinct on (record_type, source_id) record_type, source_id, version
-        from source_records where tenant_id = ${tenantId}
-       order by record_type, source_id, version desc)
-    select l.record_type, l.source_id from latest l
-      left join syncs s on s.tenant_id = ${tenantId} and s.record_type = l.record_type and s.source_id = l.source_id
-     where s.workflow_id is null or s.version < l.version`)) as unknown as Array<{ record_type: string; source_id: string }>;
+  const owed = await owedVersions(deps.db, tenantId);
   for (const r of owed) {
-    const key = { tenantId, recordType: r.record_type as RecordType, sourceId: r.source_id };
-    if (await attempt(`deliver ${r.record_type} ${r.source_id}`, () => deliverRecordVersion(deps, key))) report.versionsDelivered += 1;
+    const key = { tenantId, recordType: r.recordType as RecordType, sourceId: r.sourceId };
+    if (await attempt(`deliver ${r.recordType} ${r.sourceId}`, () => deliverRecordVersion(deps, key))) report.versionsDelivered += 1;
   }
 
   // 2. Records waiting on something that is already there.

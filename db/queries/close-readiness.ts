@@ -3,6 +3,7 @@ import type { Db } from '../client.ts';
 import type { MoneyTotal } from '../../domain/mapping-health.ts';
 import type { FailureClass, Owner, RecordType, SyncState } from '../../domain/vocabulary.ts';
 import { syncWorkflowId } from '../../domain/workflow-id.ts';
+import { owedVersions } from './records.ts';
 
 /**
  * Close readiness of one tenant and month: the records dated in the period (syncs.txn_date, indexed with the
@@ -154,35 +155,26 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
   }));
 
   // What Postgres has but the syncs do not (yet): versions never delivered, or newer than the one being synced.
-  const owed = (await db.execute(sql`
-    with latest as (
-      select distinct on (record_type, source_id) record_type, source_id, version, number, data
-        from source_records where tenant_id = ${tenantId}
-       order by record_type, source_id, version desc)
-    select l.record_type, l.source_id, l.version, l.number, l.data->>'txnDate' as txn_date, l.data->>'currency' as currency,
-           coalesce(l.data->>'total', l.data->>'amount') as amount, s.workflow_id
-      from latest l
-      left join syncs s on s.tenant_id = ${tenantId} and s.record_type = l.record_type and s.source_id = l.source_id
-     where l.data->>'txnDate' >= ${p.from} and l.data->>'txnDate' < ${p.until} and (s.workflow_id is null or s.version < l.version)`)) as unknown as Row[];
-  const notStartedRows = owed.filter((r) => r.workflow_id === null || r.workflow_id === undefined);
+  const owed = await owedVersions(db, tenantId, p);
+  const notStartedRows = owed.filter((r) => r.workflowId === null);
   for (const r of owed) {
-    const listed = records.find((e) => e.workflowId === r.workflow_id);
-    if (listed) listed.pendingVersion = Number(r.version);
+    const listed = records.find((e) => e.workflowId === r.workflowId);
+    if (listed) listed.pendingVersion = r.version;
   }
   for (const r of notStartedRows) {
     if (records.length >= limit) break;
     records.push({
-      workflowId: syncWorkflowId({ tenantId, recordType: r.record_type as RecordType, sourceId: String(r.source_id) }),
-      number: String(r.number),
-      recordType: r.record_type as RecordType,
-      txnDate: s(r.txn_date),
+      workflowId: syncWorkflowId({ tenantId, recordType: r.recordType as RecordType, sourceId: r.sourceId }),
+      number: r.number,
+      recordType: r.recordType as RecordType,
+      txnDate: r.txnDate,
       state: 'queued',
       failureClass: null,
       owner: 'system',
       assignee: null,
       actionNeeded: 'Received from AWRA; its sync starts as soon as Temporal answers (nothing to do).',
-      currency: s(r.currency),
-      amountMinor: r.amount === null || r.amount === undefined ? null : Number(r.amount),
+      currency: r.currency,
+      amountMinor: r.amount,
       qboId: null,
       qboEntity: null,
       attempts: 0,
@@ -191,7 +183,7 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
       resolvedBy: null,
       resolution: null,
       closedPeriod: false,
-      pendingVersion: Number(r.version),
+      pendingVersion: r.version,
     });
   }
   records.sort((a, b) => (a.txnDate ?? '').localeCompare(b.txnDate ?? '') || a.number.localeCompare(b.number));

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import type { Db, DbOrTx } from '../client.ts';
 import { sourceRecords } from '../schema.ts';
@@ -91,4 +91,41 @@ export async function latestRecordVersion(db: Db, key: RecordKey): Promise<numbe
     .orderBy(desc(sourceRecords.version))
     .limit(1);
   return row?.version;
+}
+
+/** A record whose newest stored version its sync has not taken: never started (`workflowId` null) or behind. */
+export interface OwedVersion {
+  recordType: string;
+  sourceId: string;
+  version: number;
+  number: string;
+  workflowId: string | null;
+  txnDate: string | null;
+  currency: string | null;
+  amount: number | null;
+}
+
+/** Every owed version of the tenant (close readiness and the reconciler ask the same question), optionally by date. */
+export async function owedVersions(db: Db, tenantId: string, dated?: { from: string; until: string }): Promise<OwedVersion[]> {
+  const rows = (await db.execute(sql`
+    with latest as (
+      select distinct on (record_type, source_id) record_type, source_id, version, number, data
+        from source_records where tenant_id = ${tenantId}
+       order by record_type, source_id, version desc)
+    select l.record_type, l.source_id, l.version, l.number, l.data->>'txnDate' as txn_date, l.data->>'currency' as currency,
+           coalesce(l.data->>'total', l.data->>'amount') as amount, s.workflow_id
+      from latest l
+      left join syncs s on s.tenant_id = ${tenantId} and s.record_type = l.record_type and s.source_id = l.source_id
+     where (s.workflow_id is null or s.version < l.version)
+       ${dated ? sql`and l.data->>'txnDate' >= ${dated.from} and l.data->>'txnDate' < ${dated.until}` : sql``}`)) as unknown as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    recordType: String(r.record_type),
+    sourceId: String(r.source_id),
+    version: Number(r.version),
+    number: String(r.number),
+    workflowId: r.workflow_id == null ? null : String(r.workflow_id),
+    txnDate: r.txn_date == null ? null : String(r.txn_date),
+    currency: r.currency == null ? null : String(r.currency),
+    amount: r.amount == null ? null : Number(r.amount),
+  }));
 }
