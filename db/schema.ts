@@ -40,7 +40,14 @@ export const apiKeys = pgTable('api_keys', {
   role: text('role', { enum: ['admin', 'finance', 'awra'] }).notNull(),
   /** Null: every tenant (an admin key); otherwise the key may only act for this tenant. */
   tenantId: text('tenant_id').references(() => tenants.id),
+  /** The key's first characters (`qsh_` + 8), shown in lists and accepted by revoke; never enough to use it. */
+  prefix: text('prefix'),
+  /** Who made it: `user:<email>`, `api-key:<name>`, `cli` or `npm start`. */
+  createdBy: text('created_by'),
+  /** The development key `npm start` prints: a start with another DEV_API_KEY revokes it. */
+  dev: boolean('dev').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** Updated at most every few minutes, not on every request. */
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
 });
@@ -274,6 +281,23 @@ export const oauthStates = pgTable('oauth_states', {
   createdAt: ts('created_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
   usedAt: ts('used_at'),
+});
+
+/**
+ * Failed sign-ins counted per key (`email:<address>` and `ip:<client address>`) in a fixed window. An attempt is
+ * counted before its password is checked, so parallel guesses cannot all pass the check first.
+ */
+export const loginAttempts = pgTable('login_attempts', {
+  key: text('key').primaryKey(),
+  windowStart: ts('window_start').notNull(),
+  attempts: integer('attempts').notNull(),
+});
+
+/** QuickBooks webhook deliveries already acted on, by event id (deliveries are retried; each counts once). */
+export const webhookEvents = pgTable('webhook_events', {
+  eventId: text('event_id').primaryKey(),
+  realmIds: text('realm_ids').array().notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
 });
 
 /** People who sign in to the console. */

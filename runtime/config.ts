@@ -24,6 +24,13 @@ const schema = z.object({
   QBO_REDIRECT_URI: z.string().url().default('http://localhost:3000/connections/callback'),
   /** `kid:base64-32-byte-key[,older…]`: encrypts OAuth tokens at rest; the first encrypts, all decrypt. */
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
+  /**
+   * `kid:base64-32-byte-key[,older…]`: encrypts every Temporal payload (workflow and activity arguments, results,
+   * failures' details) with AES-256-GCM; the first encrypts, all decrypt. npm start generates one in development.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().optional(),
+  /** Bearer token `/metrics` requires; without it /metrics answers 404 (it names tenants). */
+  METRICS_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
   /** Verifier token of the QuickBooks webhook subscription (intuit-signature HMAC key). */
   QBO_WEBHOOK_VERIFIER_TOKEN: z.string().optional(),
   /** Minutes between scheduled refreshes of each realm's QuickBooks lists. */
