@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { SyncRecordInput } from '../domain/sync.ts';
@@ -33,6 +34,10 @@ export interface AppDeps {
   readModelMaxAgeMs?: number;
   /** Minutes between runs of each tenant's reconciler Schedule (created with the tenant). */
   reconcileMinutes?: number;
+  /** Bearer token `/metrics` requires; unset: /metrics is not served. */
+  metricsToken?: string;
+  /** The Temporal payload codec (encryption), served to signed-in people as the Temporal UI's codec endpoint. */
+  payloadCodec?: PayloadCodec;
 }
 
 /** Who is acting: an API key (AWRA, scripts) or a person signed in to the console (name = their email). */
