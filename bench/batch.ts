@@ -21,8 +21,8 @@
 import { storeRecordVersion } from '../db/queries/records.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { classifyQboResponse } from '../qbo/classify.ts';
-import { createQboClient, queryRows, type QboClient } from '../qbo/client.ts';
-import { qboDocNumber, qboQueryString, toQboPayload, type ResolvedRef } from '../qbo/mappers.ts';
+import { createQboClient, qboQueryLiteral, queryRows, type QboClient } from '../qbo/client.ts';
+import { qboDocNumber, toQboPayload, type ResolvedRef } from '../qbo/mappers.ts';
 import { createRealmLimiter } from '../qbo/rate-limit.ts';
 import type { QboBatchBody, QboBatchItemRequest } from '../qbo/types.ts';
 import { credentialsOf, readRecord, resolveRefs } from './lib/direct.ts';
@@ -180,7 +180,7 @@ async function runSingleLane(
       if (!rec) return;
       const { record, refs } = await prepare(stack, rec);
       if (lookup) {
-        const q = await client.query(ctx, `select * from Bill where DocNumber = ${qboQueryString(qboDocNumber(record.number))}`);
+        const q = await client.query(ctx, `select * from Bill where DocNumber = ${qboQueryLiteral(qboDocNumber(record.number))}`);
         const rows = queryRows(q, 'Bill') as unknown as Record<string, unknown>[];
         const ours = rows.find((e) => isOurs(record, e));
         if (ours) {
@@ -228,7 +228,7 @@ async function runBatchLane(
     const prepared = await Promise.all(items.map((i) => prepare(stack, i)));
     // Duplicate lookup for the whole batch: adopt what an earlier (unseen) commit created.
     const docs = prepared.map((p) => qboDocNumber(p.record.number));
-    const q = await client.query(ctx, `select * from Bill where DocNumber in (${docs.map(qboQueryString).join(', ')})`);
+    const q = await client.query(ctx, `select * from Bill where DocNumber in (${docs.map(qboQueryLiteral).join(', ')})`);
     if (!q.ok) {
       queue.unshift(...items);
       r.requeued += items.length;

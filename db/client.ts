@@ -22,6 +22,8 @@ export interface DbConfig {
 export function createDb(config: DbConfig): DbHandle {
   const sql = postgres(config.url, {
     max: config.maxConnections ?? 10,
+    // Notices are not logged, and `debug` stays off: in debug mode every query error carries its parameters as
+    // enumerable fields. Errors that do reach a log lose their parameters there (runtime/logger.ts serializeError).
     onnotice: () => {},
     // Bigint columns come back as JS numbers: money in minor units stays far below 2^53.
     types: { bigint: postgres.BigInt },

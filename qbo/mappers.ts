@@ -3,6 +3,7 @@ import type { AwraRecord, AwraRecordOf, BillLine, ItemLine } from '../domain/rec
 import { PAYMENT_METHOD_LABELS, clearingAccountKey, refKey, requiredReferences } from '../domain/required-mappings.ts';
 import type { RefKind } from '../domain/required-mappings.ts';
 import type { RecordType } from '../domain/vocabulary.ts';
+import { qboQueryLiteral } from './client.ts';
 
 /**
  * AWRA records to QuickBooks Online create payloads (reference §5). This is the only place money becomes decimal:
@@ -78,11 +79,6 @@ export function auditNote(record: AwraRecord): string {
   return `AWRA ${record.number} (src ${record.sourceId} v${record.version})`;
 }
 
-/** A string literal for a QBO query: single-quoted, with quotes backslash-escaped as QBO expects. */
-export function qboQueryString(value: string): string {
-  return `'${value.replace(/'/g, "\\'")}'`;
-}
-
 /**
  * The QBO query that finds an entity this record may already have created (DESIGN.md §3 step 3): by DocNumber for
  * purchase orders, bills and invoices, by PaymentRefNum for payments (QBO payments carry no DocNumber), by DisplayName
@@ -92,7 +88,7 @@ export function duplicateLookupQuery(record: AwraRecord): { entity: QboEntityNam
   const entity = qboEntityFor(record.recordType);
   const where = (field: string, value: string) => ({
     entity,
-    query: `select * from ${entity} where ${field} = ${qboQueryString(value)}`,
+    query: `select * from ${entity} where ${field} = ${qboQueryLiteral(value)}`,
   });
   switch (record.recordType) {
     case 'vendor':

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { ReconcileReport } from '../domain/reconcile.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
 import { realmConnection, reconcile, reconnectedSignal, refreshReferences } from '../workflows/index.ts';
@@ -34,11 +34,45 @@ export async function reconcileNow(client: Client, opts: { taskQueue: string; te
   });
 }
 
-/** Refreshes a realm's QuickBooks lists now (webhook, first connection), besides its schedule. */
-export async function refreshReferencesNow(client: Client, taskQueue: string, tenantId: string, reason: string, full = false): Promise<string> {
-  const workflowId = `qbo-refs-now:${tenantId}:${reason}:${Date.now().toString(36)}`;
-  await client.workflow.start(refreshReferences, { workflowId, taskQueue, args: [{ tenantId, ...(full ? { full } : {}) }] });
+/**
+ * Starts a refresh of a realm's QuickBooks lists now, besides its schedule (first connection: `full`; a webhook for a
+ * tenant without a schedule). The id is fixed per tenant and reason (`qbo-refs-now:{tenantId}:{reason}`, which
+ * scripts/forget-tenant.ts matches) and a start while that refresh still runs joins it instead of starting another:
+ * an outbox redelivery of the same connection, or a burst of webhooks, runs one refresh.
+ */
+export async function refreshReferencesNow(client: Client, taskQueue: string, tenantId: string, reason: 'connect' | 'webhook', full = false): Promise<string> {
+  const workflowId = `qbo-refs-now:${tenantId}:${reason}`;
+  await client.workflow.start(refreshReferences, {
+    workflowId,
+    taskQueue,
+    args: [{ tenantId, ...(full ? { full } : {}) }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
   return workflowId;
+}
+
+/**
+ * QuickBooks said something in a realm changed (a webhook): its lists are refreshed by change data capture soon.
+ *
+ * Through the tenant's refs Schedule, triggered with BUFFER_ONE: at most one refresh runs and one waits, however
+ * many webhooks arrive. The waiting one matters: a change that lands after a running refresh read its changes is
+ * picked up by the next one, where joining the running refresh (a fixed workflow id) would drop it. And the
+ * Schedule's own runs share that one slot, instead of overlapping a webhook's.
+ *
+ * A tenant without a Schedule (connected before there were Schedules, or it was deleted) still gets refreshed, by
+ * `refreshReferencesNow`: one refresh at a time, without the waiting one. The Schedule is not created here, since a
+ * deleted one may have been deleted on purpose (scripts/forget-tenant.ts deletes it before the tenant's rows);
+ * reconnecting the tenant creates it again.
+ */
+export async function refreshReferencesSoon(client: Client, taskQueue: string, tenantId: string): Promise<'schedule' | 'started'> {
+  try {
+    await client.schedule.getHandle(refsScheduleId(tenantId)).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    return 'schedule';
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  await refreshReferencesNow(client, taskQueue, tenantId, 'webhook');
+  return 'started';
 }
 
 /**
@@ -58,7 +92,7 @@ export async function afterConnect(client: Client, opts: { taskQueue: string; te
     await client.schedule.create({
       scheduleId: refsScheduleId(tenantId),
       spec: { intervals: [{ every: `${opts.refsRefreshMinutes ?? 15} minutes` }] },
-      action: { type: 'startWorkflow', workflowType: refreshReferences, args: [{ tenantId }], taskQueue, workflowId: `qbo-refs:${tenantId}` },
+      action: { type: 'startWorkflow', workflowType: refreshReferences, args: [{ tenantId }], taskQueue, workflowId: refsScheduleId(tenantId) },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     });
   } catch (err) {

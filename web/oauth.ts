@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { writeAudit } from '../db/queries/audit.ts';
@@ -10,6 +10,7 @@ import { textProblem } from '../domain/text.ts';
 import { QBO_API_BASE_URLS } from '../qbo/client.ts';
 import { createQboOAuth, oauthEndpointsAt, QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
 import { connectionRestored } from '../services/outbox.ts';
+import { isSecureRequest } from './console/http.tsx';
 import type { AppDeps, AppEnv } from './deps.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -58,7 +59,8 @@ export async function startOAuth(deps: AppDeps, tenantId: string, actor: string)
   if (!app) return { ok: false, status: 409, message: 'No QuickBooks app is configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET.' };
   const state = randomBytes(24).toString('base64url');
   const nonce = randomBytes(24).toString('base64url');
-  await deps.db.insert(oauthStates).values({ state, tenantId, nonceHash: sha256(nonce), actor, expiresAt: new Date(Date.now() + STATE_TTL_MS) });
+  // The database's clock, which the callback compares against.
+  await deps.db.insert(oauthStates).values({ state, tenantId, nonceHash: sha256(nonce), actor, expiresAt: sql`now() + make_interval(secs => ${STATE_TTL_MS / 1000})` });
   let authorizeUrl = app.oauth.authorizeUrl({ state });
   if (app.environment === 'simulator') {
     // The simulator's consent step picks the company by realmId: a reconnect keeps the tenant's company, a first
@@ -81,7 +83,8 @@ export function setOAuthCookie(c: Parameters<typeof setCookie>[0], nonce: string
   setCookie(c, COOKIE, nonce, {
     httpOnly: true,
     sameSite: 'Lax',
-    secure: new URL(c.req.url).protocol === 'https:',
+    // Behind a TLS-terminating proxy the request reaches us as http; the proxy's X-Forwarded-Proto says https.
+    secure: isSecureRequest(c),
     path: '/connections/callback',
     maxAge: STATE_TTL_MS / 1000,
   });
@@ -109,14 +112,17 @@ export function oauthCallbackRoutes() {
     const state = url.searchParams.get('state') ?? '';
     const error = url.searchParams.get('error');
     const nonce = getCookie(c, COOKIE) ?? '';
+    // Check and consume in one statement: of two callbacks with the same state (a double click, a replayed URL)
+    // exactly one gets the row. The browser binding is part of the check, so a callback carrying another browser's
+    // cookie (a leaked or forged URL) is refused without spending the state of the person who started the flow.
     const [row] = await deps.db
-      .select()
-      .from(oauthStates)
-      .where(and(eq(oauthStates.state, state), isNull(oauthStates.usedAt), gt(oauthStates.expiresAt, new Date())));
-    if (!row || row.nonceHash !== sha256(nonce)) {
+      .update(oauthStates)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oauthStates.state, state), eq(oauthStates.nonceHash, sha256(nonce)), isNull(oauthStates.usedAt), gt(oauthStates.expiresAt, sql`now()`)))
+      .returning();
+    if (!row) {
       return page(403, 'Connection not accepted', 'This QuickBooks connection was not started from this browser, or it expired. Start it again from the Connections page.');
     }
-    await deps.db.update(oauthStates).set({ usedAt: new Date() }).where(eq(oauthStates.state, state));
     if (error) {
       await writeAudit(deps.db, { tenantId: row.tenantId, actor: row.actor, action: 'connection.oauth', detail: { error }, succeeded: false });
       return page(400, 'QuickBooks did not connect', `QuickBooks answered "${error}". Nothing was changed.`);

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { qboConnections, type QboConnectionRow } from '../schema.ts';
-import type { SecretBox } from '../../runtime/secrets.ts';
+import { tokenAad, type SecretBox, type TokenColumn } from '../../runtime/secrets.ts';
 
 export type ConnectionStatus = QboConnectionRow['status'];
 /** A connection without its tokens: what pages and the API may see. */
@@ -53,7 +53,10 @@ export interface TokenStore {
   markStatus(tenantId: string, status: ConnectionStatus, error?: string): Promise<void>;
   markSuccess(tenantId: string): Promise<void>;
   row(tenantId: string): Promise<ConnectionInfo | undefined>;
-  /** Rewrites tokens encrypted with an older key under the current one; returns how many connections changed. */
+  /**
+   * Rewrites tokens encrypted with an older key or format under the current one, each row under the same row lock
+   * as a refresh (so a refresh token rotated meanwhile is never overwritten); returns how many connections changed.
+   */
   reencryptAll(): Promise<number>;
 }
 
@@ -64,12 +67,17 @@ function info(row: QboConnectionRow): ConnectionInfo {
 
 /** Every read and write of tokens goes through here; tokens are AES-256-GCM encrypted at rest (runtime/secrets.ts). */
 export function createTokenStore(db: Db, box: SecretBox): TokenStore {
+  // Each value is sealed to its tenant and column (runtime/secrets.ts), so a ciphertext moved between rows or
+  // between the token columns does not decrypt.
+  const seal = (tenantId: string, column: TokenColumn, plaintext: string) => box.encrypt(plaintext, tokenAad(tenantId, column));
+  const unseal = (tenantId: string, column: TokenColumn, ciphertext: string) => box.decrypt(ciphertext, tokenAad(tenantId, column));
   const open = (row: QboConnectionRow): QboConnectionRow => ({
     ...row,
-    accessToken: box.decrypt(row.accessToken),
-    refreshToken: box.decrypt(row.refreshToken),
-    clientSecret: row.clientSecret ? box.decrypt(row.clientSecret) : null,
+    accessToken: unseal(row.tenantId, 'access_token', row.accessToken),
+    refreshToken: unseal(row.tenantId, 'refresh_token', row.refreshToken),
+    clientSecret: row.clientSecret ? unseal(row.tenantId, 'client_secret', row.clientSecret) : null,
   });
+  const stale = (row: QboConnectionRow) => box.isStale(row.accessToken) || box.isStale(row.refreshToken) || (row.clientSecret !== null && box.isStale(row.clientSecret));
   return {
     async credentials(tenantId) {
       const [row] = await db.select().from(qboConnections).where(eq(qboConnections.tenantId, tenantId));
@@ -79,7 +87,7 @@ export function createTokenStore(db: Db, box: SecretBox): TokenStore {
         realmId: row.realmId,
         baseUrl: row.baseUrl,
         environment: row.environment,
-        accessToken: box.decrypt(row.accessToken),
+        accessToken: unseal(tenantId, 'access_token', row.accessToken),
         accessTokenExpiresAt: row.accessTokenExpiresAt,
         status: row.status,
       };
@@ -90,13 +98,13 @@ export function createTokenStore(db: Db, box: SecretBox): TokenStore {
         realmId: input.realmId,
         baseUrl: input.baseUrl,
         environment: input.environment,
-        accessToken: box.encrypt(input.tokens.accessToken),
-        refreshToken: box.encrypt(input.tokens.refreshToken),
+        accessToken: seal(input.tenantId, 'access_token', input.tokens.accessToken),
+        refreshToken: seal(input.tenantId, 'refresh_token', input.tokens.refreshToken),
         accessTokenExpiresAt: input.tokens.accessTokenExpiresAt,
         refreshTokenExpiresAt: input.tokens.refreshTokenExpiresAt,
         refreshTokenHardExpiresAt: input.tokens.refreshTokenHardExpiresAt ?? null,
         clientId: input.clientId ?? null,
-        clientSecret: input.clientSecret ? box.encrypt(input.clientSecret) : null,
+        clientSecret: input.clientSecret ? seal(input.tenantId, 'client_secret', input.clientSecret) : null,
         scopes: input.scopes ?? 'com.intuit.quickbooks.accounting',
         status: 'healthy' as const,
         lastError: null,
@@ -117,8 +125,8 @@ export function createTokenStore(db: Db, box: SecretBox): TokenStore {
         const [updated] = await tx
           .update(qboConnections)
           .set({
-            accessToken: box.encrypt(next.accessToken),
-            refreshToken: box.encrypt(next.refreshToken),
+            accessToken: seal(tenantId, 'access_token', next.accessToken),
+            refreshToken: seal(tenantId, 'refresh_token', next.refreshToken),
             accessTokenExpiresAt: next.accessTokenExpiresAt,
             refreshTokenExpiresAt: next.refreshTokenExpiresAt,
             ...(next.refreshTokenHardExpiresAt ? { refreshTokenHardExpiresAt: next.refreshTokenHardExpiresAt } : {}),
@@ -146,20 +154,26 @@ export function createTokenStore(db: Db, box: SecretBox): TokenStore {
       return row ? info(row) : undefined;
     },
     async reencryptAll() {
-      const rows = await db.select().from(qboConnections);
+      const candidates = (await db.select().from(qboConnections)).filter(stale).map((r) => r.tenantId);
       let changed = 0;
-      for (const row of rows) {
-        if (!box.isStale(row.accessToken) && !box.isStale(row.refreshToken) && !(row.clientSecret && box.isStale(row.clientSecret))) continue;
-        const plain = open(row);
-        await db
-          .update(qboConnections)
-          .set({
-            accessToken: box.encrypt(plain.accessToken),
-            refreshToken: box.encrypt(plain.refreshToken),
-            clientSecret: plain.clientSecret ? box.encrypt(plain.clientSecret) : null,
-          })
-          .where(eq(qboConnections.tenantId, row.tenantId));
-        changed += 1;
+      for (const tenantId of candidates) {
+        // The refresh's lock (withRefreshLock): the row is read again under it, so tokens rotated while this ran
+        // are the ones re-encrypted, and a row a refresh has rewritten meanwhile is no longer stale.
+        const rewrote = await db.transaction(async (tx) => {
+          const [row] = await tx.select().from(qboConnections).where(eq(qboConnections.tenantId, tenantId)).for('update');
+          if (!row || !stale(row)) return false;
+          const plain = open(row);
+          await tx
+            .update(qboConnections)
+            .set({
+              accessToken: seal(tenantId, 'access_token', plain.accessToken),
+              refreshToken: seal(tenantId, 'refresh_token', plain.refreshToken),
+              clientSecret: plain.clientSecret ? seal(tenantId, 'client_secret', plain.clientSecret) : null,
+            })
+            .where(eq(qboConnections.tenantId, tenantId));
+          return true;
+        });
+        if (rewrote) changed += 1;
       }
       return changed;
     },

@@ -175,7 +175,7 @@ describe('authorization health', () => {
     expect(conn.json.lastError).toBeNull();
     const [row] = await h.db.db.select().from(qboConnections).where(eq(qboConnections.tenantId, 'burst'));
     // Encrypted at rest: never the token QuickBooks handed out.
-    expect(row!.accessToken).toMatch(/^v1:/);
+    expect(row!.accessToken).toMatch(/^v2:/);
     expect(row!.accessToken).not.toContain(await h.accessToken('burst'));
   });
 

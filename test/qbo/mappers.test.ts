@@ -10,6 +10,7 @@ import {
   toQboPayload,
 } from '../../qbo/mappers.ts';
 import type { ResolvedRef } from '../../qbo/mappers.ts';
+import { parseQuery } from '../../qbo/simulator/query.ts';
 import { RECORD_TYPES } from '../../domain/vocabulary.ts';
 
 const envelope = { tenantId: 'acme', status: 'posted', version: 3 } as const;
@@ -428,5 +429,18 @@ describe('duplicateLookupQuery', () => {
 
   it('looks payments up by PaymentRefNum', () => {
     expect(duplicateLookupQuery(payment)).toEqual({ entity: 'Payment', query: "select * from Payment where PaymentRefNum = 'RCPT-2026-0001'" });
+  });
+
+  it('escapes backslashes as well as quotes, so a name ending in a backslash cannot end the literal early', () => {
+    const named = (displayName: string) => record({ ...vendor, data: { ...vendor.data, displayName } });
+    expect(duplicateLookupQuery(named('Tools\\')).query).toBe("select * from Vendor where DisplayName = 'Tools\\\\'");
+    expect(duplicateLookupQuery(named("C:\\Acme\\'s")).query).toBe("select * from Vendor where DisplayName = 'C:\\\\Acme\\\\\\'s'");
+  });
+
+  it('round-trips any name through a QBO query parser as one condition on exactly that value', () => {
+    for (const displayName of ["O'Brien", 'Tools\\', "Tools\\' and Active = false", "\\'\\'", "It's \\\"quoted\\\"", "''"]) {
+      const { query } = duplicateLookupQuery(record({ ...vendor, data: { ...vendor.data, displayName } }));
+      expect(parseQuery(query).where).toEqual([expect.objectContaining({ field: 'DisplayName', op: '=', values: [displayName] })]);
+    }
   });
 });
