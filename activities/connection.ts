@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { StoredTokens, TokenStore } from '../db/queries/connections.ts';
 import type { Db } from '../db/client.ts';
@@ -22,6 +23,14 @@ export interface RefreshOutcome {
   message?: string;
 }
 
+/**
+ * Names an access token without revealing it (the first 64 bits of its SHA-256): what an activity that met a stale
+ * token sends the connection workflow, so tokens never appear in workflow arguments or histories.
+ */
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
 export function createConnectionActivities(deps: ConnectionActivityDeps) {
   const now = deps.now ?? Date.now;
   const ahead = deps.refreshAheadMs ?? 60_000;
@@ -36,7 +45,14 @@ export function createConnectionActivities(deps: ConnectionActivityDeps) {
      * Refreshes the realm's tokens under its row lock and persists the rotated refresh token before anyone uses the
      * new access token. If the token the caller saw was already replaced and is fresh, nothing is refreshed.
      */
-    async refreshConnectionTokens(input: { tenantId: string; staleAccessToken?: string; refreshIfExpiresWithinMs?: number }): Promise<RefreshOutcome> {
+    async refreshConnectionTokens(input: {
+      tenantId: string;
+      staleTokenFingerprint?: string;
+      /** Histories written before fingerprints carried the token itself; only read, never written any more. */
+      staleAccessToken?: string;
+      refreshIfExpiresWithinMs?: number;
+    }): Promise<RefreshOutcome> {
+      const stale = input.staleTokenFingerprint ?? (input.staleAccessToken !== undefined ? tokenFingerprint(input.staleAccessToken) : undefined);
       const existing = await deps.tokens.row(input.tenantId);
       if (!existing) return { outcome: 'not_connected' };
       let refused: QboOAuthError | undefined;
@@ -44,9 +60,9 @@ export function createConnectionActivities(deps: ConnectionActivityDeps) {
       const row = await deps.tokens.withRefreshLock(input.tenantId, async (current): Promise<StoredTokens | null> => {
         const left = current.accessTokenExpiresAt.getTime() - now();
         // Someone refreshed since the caller read its token: use theirs (a second refresh would rotate again).
-        if (input.staleAccessToken !== undefined && current.accessToken !== input.staleAccessToken && left > ahead) return null;
+        if (stale !== undefined && tokenFingerprint(current.accessToken) !== stale && left > ahead) return null;
         // A scheduled refresh that is not due yet.
-        if (input.staleAccessToken === undefined && left > (input.refreshIfExpiresWithinMs ?? ahead)) return null;
+        if (stale === undefined && left > (input.refreshIfExpiresWithinMs ?? ahead)) return null;
         try {
           const t = await deps.oauthFor(current).refresh(current.refreshToken);
           refreshed = true;

@@ -5,7 +5,7 @@ import { ErrorTypes } from '../domain/errors.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
 import type { QboCallContext, QboClient, QboResponse } from '../qbo/client.ts';
 import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
-import type { RefreshOutcome } from './connection.ts';
+import { tokenFingerprint, type RefreshOutcome } from './connection.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 /** Refresh-and-call-again rounds after a 401 before the 401 counts as the connection's fault. */
@@ -31,13 +31,14 @@ export function createRealmCaller(deps: RealmCallerDeps) {
   // share the answer. Temporal also refuses more than a few Updates in flight per workflow (ResourceExhausted).
   const asking = new Map<string, Promise<RefreshOutcome>>();
   function askConnection(tenantId: string, staleAccessToken: string, reason: string): Promise<RefreshOutcome> {
-    const key = `${tenantId}\u0000${staleAccessToken}`;
+    const staleTokenFingerprint = tokenFingerprint(staleAccessToken);
+    const key = `${tenantId}\u0000${staleTokenFingerprint}`;
     const inFlight = asking.get(key);
     if (inFlight) return inFlight;
     const ctx = Context.current();
     const question = ctx.client.workflow
       .executeUpdateWithStart(refreshNowUpdate, {
-        args: [{ staleAccessToken, reason }],
+        args: [{ staleTokenFingerprint, reason }],
         startWorkflowOperation: new WithStartWorkflowOperation(realmConnection, {
           workflowId: connectionWorkflowId(tenantId),
           taskQueue: ctx.info.taskQueue,

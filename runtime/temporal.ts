@@ -1,10 +1,17 @@
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import protos from '@temporalio/proto';
+import { encryptingDataConverter } from './payload-codec.ts';
 
 export interface TemporalSettings {
   address: string;
   namespace: string;
   apiKey?: string;
+  /**
+   * Encrypts what the client sends and decrypts what it reads (runtime/payload-codec.ts). Leave it out only for a
+   * client that never touches a payload (registering search attributes).
+   */
+  payloadCodec?: PayloadCodec;
 }
 
 /** A Temporal client for the dev server, a self-hosted cluster, or Temporal Cloud (API key → TLS). */
@@ -13,7 +20,7 @@ export async function connectTemporalClient(s: TemporalSettings): Promise<Client
     address: s.address,
     ...(s.apiKey ? { apiKey: s.apiKey, tls: true } : {}),
   });
-  return new Client({ connection, namespace: s.namespace });
+  return new Client({ connection, namespace: s.namespace, ...(s.payloadCodec ? { dataConverter: encryptingDataConverter(s.payloadCodec) } : {}) });
 }
 
 /**

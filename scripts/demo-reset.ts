@@ -15,6 +15,7 @@ import { connectTemporalClient } from '../runtime/temporal.ts';
 import { DEMO_TENANT, seedDemo, watchDemo } from './demo.ts';
 import { dataDirOf, openCommandDb, pgliteDirOf, readDevSecret, runningStart, type RunningStart } from './dev-data.ts';
 import { forgetTenant } from './forget-tenant.ts';
+import { commandPayloadCodec } from './command-codec.ts';
 
 const config = loadConfig();
 const dataDir = dataDirOf(config);
@@ -28,7 +29,12 @@ async function resetRunning(running: RunningStart): Promise<number> {
   }
   log(`npm start is running (pid ${running.pid}): resetting the demo company inside it.`);
   const dbh = await openCommandDb(config, (line) => console.error(line));
-  const temporal = await connectTemporalClient({ address: running.temporalAddress, namespace: running.temporalNamespace, apiKey: config.TEMPORAL_API_KEY });
+  const temporal = await connectTemporalClient({
+    address: running.temporalAddress,
+    namespace: running.temporalNamespace,
+    apiKey: config.TEMPORAL_API_KEY,
+    payloadCodec: commandPayloadCodec(config),
+  });
   try {
     await forgetTenant({ db: dbh.db, temporal, simulatorUrl: running.simulatorUrl, tenantId: DEMO_TENANT, log });
     const seeded = await seedDemo({ baseUrl: running.appUrl, apiKey, simulatorUrl: running.simulatorUrl, log });

@@ -23,6 +23,11 @@ export async function startTemporalDevServer(opts: {
    * which would bury what a person needs to read. Its tail is printed if the server fails to start.
    */
   logFile: string;
+  /**
+   * The codec endpoint the Web UI decodes payloads with (the web app's /codec). The CLI cannot tell the UI to send
+   * cookies with it, so each engineer turns on "Include cross-origin credentials" in the UI once (README).
+   */
+  uiCodecEndpoint?: string;
 }): Promise<DevServer> {
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const args = [
@@ -31,6 +36,7 @@ export async function startTemporalDevServer(opts: {
     '--ip', '127.0.0.1',
     '--port', String(opts.port),
     '--ui-port', String(opts.uiPort),
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     '--log-level', 'error',
     '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
     ...(opts.namespace !== 'default' ? ['--namespace', opts.namespace] : []),

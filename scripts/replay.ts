@@ -1,15 +1,20 @@
 /**
  * `npm run replay -- <workflowId> [runId]` fetches a workflow's history from Temporal (or `--history file.json`, e.g.
  * downloaded from the Temporal UI) and replays it against the current workflow code, saying in plain words whether
- * the code still makes the same decisions.
+ * the code still makes the same decisions. Encrypted payloads are decrypted with PAYLOAD_ENCRYPTION_KEYS, or else the
+ * development key in the data folder of `npm start`; histories from before payload encryption replay as they are.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
-import { WORKFLOWS_PATH } from '../worker/create-worker.ts';
+import { encryptingDataConverter, hasEncryptedPayloads } from '../runtime/payload-codec.ts';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../worker/create-worker.ts';
+import { commandPayloadCodec } from './command-codec.ts';
 
 const { values, positionals } = parseArgs({ options: { history: { type: 'string' } }, allowPositionals: true });
 const [workflowIdArg, runId] = positionals;
@@ -17,18 +22,21 @@ if (!workflowIdArg && !values.history) {
   console.error('Usage: npm run replay -- <workflowId> [runId]   or   npm run replay -- --history <file.json>');
   process.exit(2);
 }
+type History = temporal.api.history.v1.IHistory;
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+const config = loadConfig();
+const payloadCodec = commandPayloadCodec(config);
 
-async function loadHistory(): Promise<{ workflowId: string; history: unknown; events: number }> {
+async function loadHistory(): Promise<{ workflowId: string; history: History; events: number }> {
   if (values.history) {
-    const json = JSON.parse(readFileSync(values.history, 'utf8')) as { events?: unknown[] };
-    return { workflowId: workflowIdArg ?? values.history, history: json, events: json.events?.length ?? 0 };
+    const history = historyFromJSON(JSON.parse(readFileSync(values.history, 'utf8')));
+    return { workflowId: workflowIdArg ?? values.history, history, events: history.events?.length ?? 0 };
   }
-  const config = loadConfig();
   const client = await connectTemporalClient({
     address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
+    payloadCodec,
   });
   try {
     const history = await client.workflow.getHandle(workflowIdArg!, runId).fetchHistory();
@@ -41,9 +49,15 @@ async function loadHistory(): Promise<{ workflowId: string; history: unknown; ev
 let code = 0;
 try {
   const { workflowId, history, events } = await loadHistory();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') });
+  if (!payloadCodec && (await hasEncryptedPayloads(history))) {
+    throw new Error(
+      `${workflowId}'s history is encrypted. Set PAYLOAD_ENCRYPTION_KEYS to the keys its payloads were written with ` +
+        '(npm start keeps its development key in the data folder, which this command reads by itself).',
+    );
+  }
+  const workflowBundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('ERROR') });
   try {
-    await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+    await Worker.runReplayHistory({ workflowBundle, ...(payloadCodec ? { dataConverter: encryptingDataConverter(payloadCodec) } : {}) }, history, workflowId);
     console.log(`OK: the current code replays ${workflowId} (${events} events) with the same decisions.`);
   } catch (err) {
     code = 1;

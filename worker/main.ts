@@ -3,6 +3,7 @@ import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
 import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
+import { payloadCodecFrom } from '../runtime/payload-codec.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { sdkLogger } from './sdk-logger.ts';
 import { createActivityDeps } from './activity-deps.ts';
@@ -16,6 +17,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', format: l
 async function main() {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
+  const payloadCodec = payloadCodecFrom(config);
   // The SDK core's own metrics (task latencies, pollers, sticky cache…) on a private port the metrics server reads.
   const corePort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + 1 : undefined;
   Runtime.install({
@@ -35,6 +37,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    payloadCodec,
     activities: createActivities(
       createActivityDeps({
         db: dbh.db,

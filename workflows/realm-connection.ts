@@ -29,8 +29,12 @@ export interface RealmConnectionState {
   lastOutcome: RefreshOutcome['outcome'] | null;
 }
 
-/** Ask for a refresh (an activity that got a 401, or a token about to expire). Answers once the token is fresh. */
-export const refreshNowUpdate = defineUpdate<RefreshOutcome, [{ staleAccessToken?: string; reason: string }]>('refreshNow');
+/**
+ * Ask for a refresh (an activity that got a 401, or a token about to expire). Answers once the token is fresh. The
+ * caller names the token it saw by its fingerprint (activities/connection.ts `tokenFingerprint`): a token never
+ * travels through Temporal, where it would sit in the history.
+ */
+export const refreshNowUpdate = defineUpdate<RefreshOutcome, [{ staleTokenFingerprint?: string; reason: string }]>('refreshNow');
 /** The tenant connected again (OAuth callback, simulator connection): resume its records. */
 export const reconnectedSignal = defineSignal('reconnected');
 export const connectionStateQuery = defineQuery<RealmConnectionState>('connectionState');
@@ -67,11 +71,11 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
   let reconnected = false;
   let chain: Promise<unknown> = Promise.resolve();
 
-  const refresh = async (staleAccessToken?: string): Promise<RefreshOutcome> => {
+  const refresh = async (staleTokenFingerprint?: string): Promise<RefreshOutcome> => {
     const refreshTokens = patched('refresh-in-local-activity') ? localRefresh.refreshConnectionTokens : acts.refreshConnectionTokens;
     const result = await refreshTokens({
       tenantId: input.tenantId,
-      ...(staleAccessToken ? { staleAccessToken } : { refreshIfExpiresWithinMs: refreshAhead }),
+      ...(staleTokenFingerprint ? { staleTokenFingerprint } : { refreshIfExpiresWithinMs: refreshAhead }),
     });
     state.lastOutcome = result.outcome;
     if (result.outcome === 'refreshed') state.refreshes += 1;
@@ -79,8 +83,8 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
     return result;
   };
   /** Refreshes one after another, never two at once. */
-  const serialized = (staleAccessToken?: string): Promise<RefreshOutcome> => {
-    const next = chain.then(() => refresh(staleAccessToken));
+  const serialized = (staleTokenFingerprint?: string): Promise<RefreshOutcome> => {
+    const next = chain.then(() => refresh(staleTokenFingerprint));
     chain = next.catch(() => undefined);
     return next;
   };
@@ -89,7 +93,7 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
   setHandler(reconnectedSignal, () => {
     reconnected = true;
   });
-  setHandler(refreshNowUpdate, (req) => serialized(req.staleAccessToken), {
+  setHandler(refreshNowUpdate, (req) => serialized(req.staleTokenFingerprint), {
     validator: (req) => {
       if (!req.reason) throw new Error('Say why a refresh is needed.');
     },

@@ -12,6 +12,7 @@ import { qboConnections } from '../../db/schema.ts';
 import { runDrill } from '../lib/drill.ts';
 import { runScript } from '../lib/proc.ts';
 import { parseArgs } from '../lib/report.ts';
+import { decodeHistory } from '../../runtime/payload-codec.ts';
 
 runScript(async () => {
   const args = parseArgs({ records: 800, tenants: 8, expiries: 3, againAfterMs: 0 });
@@ -54,7 +55,8 @@ runScript(async () => {
       let alreadyFresh = 0;
       let maxWaitMs = 0;
       for (const t of ctx.tenants) {
-        const history = await ctx.stack.client.workflow.getHandle(`qbo-connection:${t.tenantId}`).fetchHistory();
+        // Payloads are encrypted in Temporal: read the results through the product's codec.
+        const history = await decodeHistory(await ctx.stack.client.workflow.getHandle(`qbo-connection:${t.tenantId}`).fetchHistory(), ctx.stack.payloadCodec);
         const accepted = new Map<string, number>();
         for (const e of history.events ?? []) {
           const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);

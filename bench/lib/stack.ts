@@ -20,6 +20,8 @@ import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index
 import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
 import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys } from '../../runtime/secrets.ts';
+import type { PayloadCodec } from '@temporalio/common';
+import { createPayloadCodec, encryptingDataConverter, parsePayloadKeys } from '../../runtime/payload-codec.ts';
 import { startTemporalDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from '../../scripts/temporal-cli.ts';
 import { startOutboxDrainer } from '../../services/outbox.ts';
@@ -55,6 +57,9 @@ export interface Stack {
   dir: string;
   taskQueue: string;
   tokenKeys: string;
+  /** PAYLOAD_ENCRYPTION_KEYS of the worker and web app; `client` encrypts with it too (decodeHistory reads histories). */
+  payloadKeys: string;
+  payloadCodec: PayloadCodec;
   temporal: { address: string; port: number; uiPort: number; dbFile: string; server: DevServer; restart(opts?: { hard?: boolean; downMs?: number }): Promise<void> };
   client: Client;
   /** `pid`: the PGlite process (embedded only). */
@@ -117,6 +122,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   onCleanup(`remove ${dir}`, () => (process.env.BENCH_KEEP === '1' ? console.log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
   const taskQueue = `bench-${opts.name}-${randomBytes(3).toString('hex')}`;
   const tokenKeys = generateEncryptionKeySpec('bench1');
+  const payloadKeys = generateEncryptionKeySpec('benchp1');
+  const payloadCodec = createPayloadCodec(parsePayloadKeys(payloadKeys));
 
   // Temporal dev server: own SQLite file, free ports.
   const cli = ensureTemporalCli(log);
@@ -146,7 +153,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   onCleanup('stop the Temporal dev server', () => server.stop());
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: encryptingDataConverter(payloadCodec) });
   onCleanup('close the Temporal client', () => connection.close());
 
   // Postgres.
@@ -186,6 +193,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     TOKEN_ENCRYPTION_KEYS: tokenKeys,
+    PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
     QBO_SIM_URL: sim.url,
     QBO_WEBHOOK_VERIFIER_TOKEN: WEBHOOK_VERIFIER,
     LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
@@ -230,6 +238,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     taskQueue,
     logger: pino({ level: 'silent' }),
     temporalUiUrl: `http://localhost:${uiPort}`,
+    payloadCodec,
     simulatorUrl: sim.url,
     secrets,
     webhookVerifierToken: WEBHOOK_VERIFIER,
@@ -273,6 +282,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     dir,
     taskQueue,
     tokenKeys,
+    payloadKeys,
+    payloadCodec,
     temporal,
     client,
     db: Object.assign(dbh, { url: dbUrl, kind: dbKind, ...(dbName ? { name: dbName } : {}), ...(dbPid ? { pid: dbPid } : {}) }),

@@ -11,6 +11,7 @@ import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
 import { loadConfig, logFormat, tokenKeysFrom } from '../../runtime/config.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../runtime/secrets.ts';
+import { payloadCodecFrom } from '../../runtime/payload-codec.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { sdkLogger } from '../../worker/sdk-logger.ts';
@@ -28,6 +29,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    payloadCodec: payloadCodecFrom(config),
     activities: createActivities(
       createActivityDeps({
         db: dbh.db,

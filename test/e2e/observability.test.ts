@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { awra } from '../fixtures/awra.ts';
+import { createApp } from '../../web/app.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { connectedTenant, submit, waitFor } from '../support/tenant.ts';
 
@@ -25,7 +26,9 @@ afterAll(async () => {
 describe('metrics', () => {
   it('exposes records by state, attempts by class and the worker’s QuickBooks latency in Prometheus format', async () => {
     await waitFor(h, await submit(h, awra.vendor('obs', 'ven-1', 'Metrics Vendor Ltd')), 'synced');
-    const res = await h.app.request('/metrics');
+    const metricsToken = 'metrics-token-for-observability-test';
+    const app = createApp({ ...h.deps, metricsToken });
+    const res = await app.request('/metrics', { headers: { authorization: `Bearer ${metricsToken}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -37,7 +40,7 @@ describe('metrics', () => {
 });
 
 describe('replay command', () => {
-  const env = () => ({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', LOG_LEVEL: 'error' });
+  const env = () => ({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', LOG_LEVEL: 'error', PAYLOAD_ENCRYPTION_KEYS: h.payloadKeys });
 
   it('replays a live workflow against the current code and says so', async () => {
     const id = await submit(h, awra.vendor('obs', 'ven-2', 'Replay Vendor Ltd'));

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { PayloadCodec } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.ts';
 import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
 import { createApp } from '../../web/app.ts';
 import type { AppDeps } from '../../web/deps.ts';
-import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
+import { createWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
 import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
 import type { SimulatorOptions } from '../../qbo/simulator/types.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys, type SecretBox } from '../../runtime/secrets.ts';
+import { createPayloadCodec, decodeHistory, encryptingDataConverter, parsePayloadKeys } from '../../runtime/payload-codec.ts';
 import { createTokenStore } from '../../db/queries/connections.ts';
 import type { AddressInfo } from 'node:net';
 import { createWorkerMetrics } from '../../runtime/metrics.ts';
@@ -33,16 +35,21 @@ let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 
 /** The workflow bundle, built once per test file. */
 export async function workflowBundle() {
-  bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  bundle ??= await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
   return bundle;
 }
 
 export interface Harness {
   db: TestDb;
   secrets: SecretBox;
+  /** Encrypts every payload of this harness's worker and clients (a fresh key per harness). */
+  payloadCodec: PayloadCodec;
+  /** The PAYLOAD_ENCRYPTION_KEYS value of that codec (for a command run as a process). */
+  payloadKeys: string;
   /** The tenant's current QuickBooks access token (decrypted from the token store). */
   accessToken(tenantId: string): Promise<string>;
   sim: StartedSimulator;
+  /** `env.client` and the worker use the payload codec; `env.connection` is a bare connection (raw payloads). */
   env: TestWorkflowEnvironment;
   taskQueue: string;
   worker: Worker;
@@ -75,7 +82,12 @@ export interface HarnessOptions {
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDb();
   const sim = await startSimulator({ port: 0, options: { logger: { info() {}, warn() {} }, ...opts.simulator } });
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  const payloadKeys = generateEncryptionKeySpec('test');
+  const payloadCodec = createPayloadCodec(parsePayloadKeys(payloadKeys));
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: inject('temporalAddress'),
+    client: { dataConverter: encryptingDataConverter(payloadCodec) },
+  });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const secrets = createSecretBox(parseEncryptionKeys(generateEncryptionKeySpec()));
   const metrics = createWorkerMetrics();
@@ -85,6 +97,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
+    payloadCodec,
     activities: createActivities(createActivityDeps({ db: db.db, secrets, metrics, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
     workflowBundle: await workflowBundle(),
     ...(opts.maxActivities ? { maxConcurrentActivityTaskExecutions: opts.maxActivities } : {}),
@@ -98,6 +111,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     logger: pino({ level: 'silent' }),
     temporalUiUrl: 'http://localhost:8233',
+    payloadCodec,
     simulatorUrl: sim.url,
     secrets,
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
@@ -114,6 +128,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   return {
     db,
     secrets,
+    payloadCodec,
+    payloadKeys,
     async accessToken(tenantId) {
       const creds = await tokens.credentials(tenantId);
       if (!creds) throw new Error(`${tenantId} is not connected`);
@@ -168,12 +184,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 
 /**
  * Saves a workflow's history into test/histories/ for the replay suite when EXPORT_HISTORIES=1 (run the e2e tests
- * that way after a deliberate workflow change, and commit the files).
+ * that way after a deliberate workflow change, and commit the files). Saved decrypted: each harness encrypts with a
+ * key of its own, which the replay suite does not have, and test data is no secret.
  */
 export async function exportHistory(h: Harness, workflowId: string, name: string): Promise<void> {
   if (process.env.EXPORT_HISTORIES !== '1') return;
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
   const { writeFileSync } = await import('node:fs');
-  const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await decodeHistory(await h.env.client.workflow.getHandle(workflowId).fetchHistory(), h.payloadCodec);
   writeFileSync(new URL(`../histories/${name}.json`, import.meta.url), `${historyToJSON(history)}\n`);
 }

@@ -1,0 +1,17 @@
+/**
+ * The payload codec the project's commands (replay, history:export, demo:reset) use with Temporal: the keys of
+ * PAYLOAD_ENCRYPTION_KEYS, or else the development key `npm start` keeps in the data folder.
+ */
+import type { PayloadCodec } from '@temporalio/common';
+import type { Config } from '../runtime/config.ts';
+import { createPayloadCodec, parsePayloadKeys } from '../runtime/payload-codec.ts';
+import { dataDirOf, readDevSecret } from './dev-data.ts';
+
+/** The file in the data folder where `npm start` keeps its development PAYLOAD_ENCRYPTION_KEYS. */
+export const DEV_PAYLOAD_KEYS_FILE = 'payload-encryption-keys';
+
+/** Undefined when neither is there: only histories written before payload encryption can be read then. */
+export function commandPayloadCodec(config: Pick<Config, 'PAYLOAD_ENCRYPTION_KEYS' | 'DATA_DIR'>): PayloadCodec | undefined {
+  const keys = config.PAYLOAD_ENCRYPTION_KEYS ?? readDevSecret(dataDirOf(config), DEV_PAYLOAD_KEYS_FILE);
+  return keys ? createPayloadCodec(parsePayloadKeys(keys)) : undefined;
+}
