@@ -6,7 +6,7 @@ import { closeSummary } from '../../domain/close.ts';
 import { formatMoney } from '../../domain/money.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { canActForTenant } from './auth.ts';
+import { canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors } from './errors.ts';
 
 const query = z.strictObject({
@@ -21,7 +21,7 @@ const query = z.strictObject({
  */
 export function closeReadinessApi() {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => {
+  app.get('/', requirePermission('close.read'), async (c) => {
     const parsed = query.safeParse(c.req.query());
     if (!parsed.success) return apiError(c, 400, 'invalid_query', 'Give tenantId, and period as YYYY-MM or none for the latest month with records.', fieldErrors(parsed.error));
     const { tenantId, period } = parsed.data;

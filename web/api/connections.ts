@@ -8,7 +8,7 @@ import { textField } from '../../domain/text-schema.ts';
 import { connectionRestored } from '../../services/outbox.ts';
 import type { AppEnv } from '../deps.ts';
 import { setOAuthCookie, startOAuth } from '../oauth.ts';
-import { actorOf, canActForTenant, requireRole } from './auth.ts';
+import { actorOf, canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const DAY_MS = 86_400_000;
@@ -57,7 +57,7 @@ const simulatorOptions = z.object({
 export function connectionsApi() {
   const app = new Hono<AppEnv>();
 
-  app.get('/connections/:tenantId', async (c) => {
+  app.get('/connections/:tenantId', requirePermission('connections.read'), async (c) => {
     const param = tenantOf(c);
     if (!param.ok) return param.response;
     const { tenantId } = param;
@@ -69,7 +69,7 @@ export function connectionsApi() {
   });
 
   /** Starts the OAuth flow: answers the authorize URL and binds the state to this client by a cookie. */
-  app.post('/connections/:tenantId/authorize', requireRole('admin'), async (c) => {
+  app.post('/connections/:tenantId/authorize', requirePermission('connections.connect'), async (c) => {
     const param = tenantOf(c);
     if (!param.ok) return param.response;
     const { tenantId } = param;
@@ -82,7 +82,7 @@ export function connectionsApi() {
   });
 
   /** Development only: a company in the embedded simulator, connected as if through OAuth. */
-  app.post('/tenants/:tenantId/simulator-connection', requireRole('admin'), async (c) => {
+  app.post('/tenants/:tenantId/simulator-connection', requirePermission('connections.connect'), async (c) => {
     const deps = c.get('deps');
     const param = tenantOf(c);
     if (!param.ok) return param.response;

@@ -8,7 +8,7 @@ import { textField } from '../../domain/text-schema.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../domain/vocabulary.ts';
 import { enqueueMappingChanged, resumeAfterMapping } from '../../services/outbox.ts';
 import type { AppEnv } from '../deps.ts';
-import { actorOf, canActForTenant, requireRole } from './auth.ts';
+import { actorOf, canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const mappingBody = z.strictObject({
@@ -28,7 +28,7 @@ const healthQuery = z.object({ tenantId: tenantParam });
 export function mappingsApi() {
   const app = new Hono<AppEnv>();
 
-  app.get('/health', async (c) => {
+  app.get('/health', requirePermission('mappings.read'), async (c) => {
     const query = healthQuery.safeParse({ tenantId: c.req.query('tenantId') || undefined });
     if (!query.success) return apiError(c, 400, 'invalid_query', 'Give tenantId.', fieldErrors(query.error));
     const { tenantId } = query.data;
@@ -37,7 +37,7 @@ export function mappingsApi() {
     return c.json({ tenantId, asOf: asOf.toISOString(), kinds });
   });
 
-  app.get('/:tenantId', async (c) => {
+  app.get('/:tenantId', requirePermission('mappings.read'), async (c) => {
     const param = tenantParam.safeParse(c.req.param('tenantId'));
     if (!param.success) return apiError(c, 400, 'invalid_tenant', 'The tenant id is not valid.', fieldErrors(param.error));
     const tenantId = param.data;
@@ -49,7 +49,7 @@ export function mappingsApi() {
   });
 
   /** Sets a mapping and resumes every record waiting on it (and only those). */
-  app.put('/:tenantId/:kind/:sourceKey', requireRole('admin'), async (c) => {
+  app.put('/:tenantId/:kind/:sourceKey', requirePermission('mappings.set'), async (c) => {
     const params = mappingParams.safeParse(c.req.param());
     if (!params.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(params.error));
     const { tenantId, kind, sourceKey } = params.data;
@@ -76,7 +76,7 @@ export function mappingsApi() {
     return c.json({ tenantId, kind, sourceKey, qboId: parsed.data.qboId, resumed, delivery });
   });
 
-  app.delete('/:tenantId/:kind/:sourceKey', requireRole('admin'), async (c) => {
+  app.delete('/:tenantId/:kind/:sourceKey', requirePermission('mappings.set'), async (c) => {
     const params = mappingParams.safeParse(c.req.param());
     if (!params.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(params.error));
     const { tenantId, kind, sourceKey } = params.data;

@@ -6,7 +6,7 @@ import { formatMoney } from '../../domain/money.ts';
 import { textField } from '../../domain/text-schema.ts';
 import { FAILURE_CLASSES, OWNERS, RECORD_TYPES } from '../../domain/vocabulary.ts';
 import type { AppEnv } from '../deps.ts';
-import { canActForTenant } from './auth.ts';
+import { canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors } from './errors.ts';
 
 const filters = z.strictObject({
@@ -67,7 +67,7 @@ function groupJson(g: QueueGroup) {
  */
 export function queueApi() {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => {
+  app.get('/', requirePermission('queue.read'), async (c) => {
     const parsed = filters.safeParse(c.req.query());
     if (!parsed.success) return apiError(c, 400, 'invalid_filter', 'The queue filters are not valid.', fieldErrors(parsed.error));
     const f = parsed.data;

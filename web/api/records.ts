@@ -6,7 +6,7 @@ import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
 import { latestRecordVersion } from '../../db/queries/records.ts';
 import type { AppEnv } from '../deps.ts';
 import { submitRecord } from '../intake.ts';
-import { actorOf, canActForTenant, requireRole } from './auth.ts';
+import { actorOf, canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 export function temporalWorkflowUrl(uiUrl: string, namespace: string, workflowId: string): string {
@@ -24,7 +24,7 @@ export function recordsBatchApi() {
   const app = new Hono<AppEnv>();
   app.post(
     '/:batch{records:batch}',
-    requireRole('awra', 'admin'),
+    requirePermission('records.submit'),
     bodyLimit({ maxSize: 8 * 1024 * 1024, onError: (c) => apiError(c, 413, 'too_large', 'A batch may be at most 8 MiB of JSON.') }),
     async (c) => {
       const body = await readJson(c);
@@ -66,7 +66,7 @@ export function recordsApi() {
 
   app.post(
     '/',
-    requireRole('awra', 'admin'),
+    requirePermission('records.submit'),
     bodyLimit({ maxSize: 1024 * 1024, onError: (c) => apiError(c, 413, 'too_large', 'A record may be at most 1 MiB of JSON.') }),
     async (c) => {
       const body = await readJson(c);
@@ -86,7 +86,7 @@ export function recordsApi() {
     },
   );
 
-  app.get('/:workflowId', async (c) => {
+  app.get('/:workflowId', requirePermission('records.read'), async (c) => {
     const workflowId = c.req.param('workflowId');
     const ref = parseSyncWorkflowId(workflowId);
     const principal = c.get('principal');

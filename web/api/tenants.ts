@@ -7,7 +7,7 @@ import { currencyCode, tenantIdSchema } from '../../domain/records.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
 import { ensureReconcileSchedule, reconcileNow } from '../../runtime/connect.ts';
-import { actorOf, canActForTenant, requireRole } from './auth.ts';
+import { actorOf, canActForTenant, requirePermission } from './auth.ts';
 import { apiError, fieldErrors, readJson } from './errors.ts';
 
 const newTenant = z.strictObject({
@@ -20,19 +20,19 @@ const newTenant = z.strictObject({
 export function tenantsApi() {
   const app = new Hono<AppEnv>();
 
-  app.get('/', async (c) => {
+  app.get('/', requirePermission('tenants.read'), async (c) => {
     const p = c.get('principal');
     const all = await listTenants(c.get('deps').db);
     return c.json({ tenants: all.filter((t) => p.tenantId === null || t.id === p.tenantId) });
   });
 
-  app.post('/', requireRole('admin'), async (c) => {
+  app.post('/', requirePermission('tenants.create'), async (c) => {
+    const p = c.get('principal');
+    if (p.tenantId !== null) return apiError(c, 403, 'forbidden', 'Only an all-tenant admin key can create tenants.');
     const body = await readJson(c);
     if (!body.ok) return body.response;
     const parsed = newTenant.safeParse(body.value);
     if (!parsed.success) return apiError(c, 400, 'invalid_tenant', 'The tenant is not valid; nothing was stored.', fieldErrors(parsed.error));
-    const p = c.get('principal');
-    if (p.tenantId !== null) return apiError(c, 403, 'forbidden', 'Only an all-tenant admin key can create tenants.');
     const { db } = c.get('deps');
     const t = parsed.data;
     const created = await createTenant(db, { id: t.tenantId, name: t.name, homeCurrency: t.homeCurrency, slaSeconds: t.slaSeconds });
@@ -47,7 +47,7 @@ export function tenantsApi() {
   });
 
   /** `POST /tenants/{tenantId}/reconcile` (admin): runs the reconciler now and answers its report. */
-  app.post('/:tenantId/reconcile', requireRole('admin'), async (c) => {
+  app.post('/:tenantId/reconcile', requirePermission('tenant.reconcile'), async (c) => {
     const parsed = tenantIdSchema.safeParse(c.req.param('tenantId'));
     const p = c.get('principal');
     const { db, temporal, taskQueue } = c.get('deps');

@@ -1,4 +1,5 @@
 import type { ConsoleUser } from '../../db/queries/users.ts';
+import { can as canRole, type Permission } from '../../domain/permissions.ts';
 import type { AppEnv } from '../deps.ts';
 
 /** What console handlers find on the context, besides the app's deps and the acting principal. */
@@ -13,24 +14,14 @@ export type ConsoleVariables = AppEnv['Variables'] & {
 
 export type ConsoleEnv = { Variables: ConsoleVariables };
 
-/** What a role may do in the console. Both roles read everything of their tenants. */
-export const PERMISSIONS = {
-  retry: ['admin'],
-  escalate: ['admin'],
-  'bulk-retry': ['admin'],
-  'mapping.set': ['admin'],
-  'connection.connect': ['admin'],
-  'tenant.reconcile': ['admin'],
-  link: ['admin', 'finance'],
-  'create-anyway': ['admin', 'finance'],
-  assign: ['admin', 'finance'],
-  cancel: ['admin', 'finance'],
-} as const satisfies Record<string, ReadonlyArray<ConsoleUser['role']>>;
-
-export type Permission = keyof typeof PERMISSIONS;
+/**
+ * What a console user may do: the one permission table of domain/permissions.ts, which the JSON API reads too.
+ * Console users are admin or finance; both hold every reading permission.
+ */
+export { PERMISSIONS, type Permission } from '../../domain/permissions.ts';
 
 export function can(user: Pick<ConsoleUser, 'role'>, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as ReadonlyArray<string>).includes(user.role);
+  return canRole(user.role, permission);
 }
 
 /** The tenant a request is about: a tenant-bound user only ever sees their own. */

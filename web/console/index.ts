@@ -6,6 +6,7 @@ import { LoginThrottle } from './auth.ts';
 import type { ConsoleEnv } from './env.ts';
 import { consoleHeaders } from './http.tsx';
 import { BulkJobs } from './jobs.ts';
+import { apiKeyRoutes } from './routes/api-keys.tsx';
 import { auditRoutes } from './routes/audit.tsx';
 import { closeRoutes } from './routes/close.tsx';
 import { connectionRoutes } from './routes/connections.tsx';
@@ -28,14 +29,15 @@ function asset(path: string, type: string): Asset {
 
 /** htmx and the stylesheet, served by the app itself (no CDN), revalidated by ETag. */
 function staticRoutes() {
-  const assets: Record<string, Asset> = {
-    'htmx.min.js': asset(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
-    'console.css': asset(new URL('../static/console.css', import.meta.url).pathname, 'text/css; charset=utf-8'),
-    'favicon.svg': asset(new URL('../static/favicon.svg', import.meta.url).pathname, 'image/svg+xml'),
-  };
+  // A Map, so only these names answer: a plain object would also "find" constructor, __proto__ and the like.
+  const assets = new Map<string, Asset>([
+    ['htmx.min.js', asset(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
+    ['console.css', asset(new URL('../static/console.css', import.meta.url).pathname, 'text/css; charset=utf-8')],
+    ['favicon.svg', asset(new URL('../static/favicon.svg', import.meta.url).pathname, 'image/svg+xml')],
+  ]);
   const app = new Hono<ConsoleEnv>();
   app.get('/:name', consoleHeaders, (c) => {
-    const a = assets[c.req.param('name')];
+    const a = assets.get(c.req.param('name'));
     if (!a) return c.notFound();
     c.header('ETag', a.etag);
     c.header('Cache-Control', 'no-cache');
@@ -63,5 +65,6 @@ export function consoleApp() {
   app.route('/mappings', mappingRoutes());
   app.route('/connections', connectionRoutes());
   app.route('/audit', auditRoutes());
+  app.route('/api-keys', apiKeyRoutes());
   return app;
 }

@@ -19,7 +19,7 @@ export function connectionRoutes() {
   const app = new Hono<ConsoleEnv>();
   app.use('*', ...signedIn);
   // Whoever serves the OAuth start, only admins get through to it.
-  app.use('/:tenantId/connect', requirePermission('connection.connect'));
+  app.use('/:tenantId/connect', requirePermission('connections.connect'));
   app.use('/:tenantId/reconcile', requirePermission('tenant.reconcile'));
 
   app.get('/', async (c) => {

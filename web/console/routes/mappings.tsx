@@ -62,7 +62,7 @@ export function mappingRoutes() {
   });
 
   /** Active search over the QuickBooks reference cache (htmx, as the admin types). */
-  app.get('/search', requirePermission('mapping.set'), async (c) => {
+  app.get('/search', requirePermission('mappings.set'), async (c) => {
     const { db } = c.get('deps');
     const user = c.get('user');
     if (!c.get('fragment')) return c.redirect('/mappings', 303);
@@ -82,7 +82,7 @@ export function mappingRoutes() {
    * transaction, then resumeAfterMapping — with the QuickBooks entity taken from the reference cache, so only an active entity of the
    * right type can be chosen.
    */
-  app.post('/set', requirePermission('mapping.set'), async (c) => {
+  app.post('/set', requirePermission('mappings.set'), async (c) => {
     const deps = c.get('deps');
     const user = c.get('user');
     const form = await formFields(c);

@@ -7,6 +7,7 @@ import type { SyncRow } from '../../../db/schema.ts';
 import type { SyncStatus } from '../../../domain/sync.ts';
 import { ACTION_TEXT, type TextRule } from '../../../domain/text.ts';
 import { textField } from '../../../domain/text-schema.ts';
+import { actionPermission } from '../../../domain/permissions.ts';
 import { parseSyncWorkflowId, type RecordRef } from '../../../domain/workflow-id.ts';
 import { runRecordAction } from '../../api/actions.ts';
 import { temporalWorkflowUrl } from '../../api/records.ts';
@@ -122,7 +123,7 @@ export function recordRoutes() {
     const user = c.get('user');
     if (!ref || !canSeeTenant(user, ref.tenantId)) return notFound(c, workflowId);
     if (!(ACTION_NAMES as readonly string[]).includes(action)) return refuse(c, 404, 'Unknown action', `There is no action "${action}".`);
-    if (!can(user, action)) return refuse(c, 403, 'Not allowed', `Your role (${user.role}) may not ${action.replace('-', ' ')} records; ask an admin.`);
+    if (!can(user, actionPermission(action))) return refuse(c, 403, 'Not allowed', `Your role (${user.role}) may not ${action.replace('-', ' ')} records; ask an admin.`);
 
     const form = await formFields(c);
     const { _csrf: _ignored, ...values } = form;

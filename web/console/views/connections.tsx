@@ -113,7 +113,7 @@ export const ConnectionCard = (p: { row: ConnectionRow; now: Date; user: Console
           they continue by themselves once it is healthy.
         </p>
       ) : null}
-      {can(p.user, 'connection.connect') ? (
+      {can(p.user, 'connections.connect') ? (
         <form method="post" action={`/connections/${encodeURIComponent(tenant.id)}/connect`} class="inline">
           <CsrfField token={p.csrf} />
           <button type="submit" class={needsAction ? 'primary' : ''}>

@@ -1,8 +1,9 @@
 import type { Child } from 'hono/jsx';
 import type { ConsoleUser } from '../../../db/queries/users.ts';
+import { can, type Permission } from '../env.ts';
 import { CsrfField } from './components.tsx';
 
-export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit';
+export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit' | 'apikeys';
 
 const NAV: Array<[NavKey, string, string]> = [
   ['overview', '/', 'Overview'],
@@ -11,6 +12,14 @@ const NAV: Array<[NavKey, string, string]> = [
   ['connections', '/connections', 'Connections'],
   ['close', '/close', 'Close readiness'],
   ['audit', '/audit', 'Audit log'],
+];
+
+/** Shown only to those whose role has the permission. */
+const GUARDED_NAV: Array<[NavKey, string, string, Permission]> = [['apikeys', '/api-keys', 'API keys', 'apikeys.manage']];
+
+const navFor = (user: ConsoleUser): Array<[NavKey, string, string]> => [
+  ...NAV,
+  ...GUARDED_NAV.filter(([, , , permission]) => can(user, permission)).map(([key, href, label]): [NavKey, string, string] => [key, href, label]),
 ];
 
 /**
@@ -58,7 +67,7 @@ export const Layout = (p: LayoutProps) => (
         </a>
         {p.user ? (
           <nav class="nav" aria-label="Console">
-            {NAV.map(([key, href, label]) => (
+            {navFor(p.user).map(([key, href, label]) => (
               <a href={href} class={key === p.nav ? 'active' : undefined} aria-current={key === p.nav ? 'page' : undefined}>
                 {label}
               </a>

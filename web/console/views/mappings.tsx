@@ -71,7 +71,7 @@ export const MappingValueRow = (p: { v: MappingValue; target: SetterTarget; user
         <span class="muted">—</span>
       )}
     </td>
-    {can(p.user, 'mapping.set') ? (
+    {can(p.user, 'mappings.set') ? (
       <td class="setter-cell">
         <details class="fix" open={p.open}>
           <summary>{p.v.qboId ? 'Change' : 'Set mapping'}</summary>
@@ -103,7 +103,7 @@ export const KindCards = (p: { health: MappingKindHealth[]; tenantId: string; ac
 export const MappingsBody = (p: MappingsViewProps) => {
   if (!p.tenant) return <div id="mappings"><Empty>No tenant yet.</Empty></div>;
   const tenantId = p.tenant.id;
-  const admin = can(p.user, 'mapping.set');
+  const admin = can(p.user, 'mappings.set');
   return (
     <div id="mappings">
       <KindCards health={p.health} tenantId={tenantId} active={p.kind} />

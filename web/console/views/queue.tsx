@@ -144,7 +144,7 @@ export const GroupActions = (p: { group: QueueGroup; user: ConsoleUser; csrf: st
     if (!(MAPPING_KINDS as readonly string[]).includes(kind)) {
       return <p class="hint">This continues by itself once invoice {g.refKey} has synced.</p>;
     }
-    return can(p.user, 'mapping.set') ? (
+    return can(p.user, 'mappings.set') ? (
       <details class="fix">
         <summary>Set the QuickBooks mapping for {g.refKey}</summary>
         <MappingSetter target={{ tenantId: g.tenantId, kind, key: g.refKey ?? '', entity: p.entityFor[kind] }} context="queue" csrf={p.csrf} />

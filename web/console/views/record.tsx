@@ -50,12 +50,12 @@ export function availableActions(state: string, failureClass: string | null, use
   const blocked = state === 'blocked';
   const terminal = isTerminal(state);
   const out: ActionName[] = [];
-  if (blocked && failureClass !== 'duplicate_risk' && can(user, 'retry')) out.push('retry');
-  if (blocked && ['duplicate_risk', 'provider_rejection', 'outcome_uncertain', 'transient', 'throttled'].includes(failureClass ?? '') && can(user, 'link')) out.push('link');
-  if (blocked && failureClass === 'duplicate_risk' && can(user, 'create-anyway')) out.push('create-anyway');
-  if (blocked && can(user, 'escalate')) out.push('escalate');
-  if (!terminal && can(user, 'assign')) out.push('assign');
-  if (!terminal && can(user, 'cancel')) out.push('cancel');
+  if (blocked && failureClass !== 'duplicate_risk' && can(user, 'sync.retry')) out.push('retry');
+  if (blocked && ['duplicate_risk', 'provider_rejection', 'outcome_uncertain', 'transient', 'throttled'].includes(failureClass ?? '') && can(user, 'sync.link')) out.push('link');
+  if (blocked && failureClass === 'duplicate_risk' && can(user, 'sync.create-anyway')) out.push('create-anyway');
+  if (blocked && can(user, 'sync.escalate')) out.push('escalate');
+  if (!terminal && can(user, 'sync.assign')) out.push('assign');
+  if (!terminal && can(user, 'sync.cancel')) out.push('cancel');
   return out;
 }
 
@@ -533,7 +533,7 @@ export const RecordView = (p: RecordViewProps) => {
   const number = row?.number ?? latest?.number ?? p.workflowId;
   // An admin can fix a missing or stale mapping right here; the record continues by itself.
   const gaps =
-    state === 'blocked' && failureClass === 'mapping' && can(p.user, 'mapping.set')
+    state === 'blocked' && failureClass === 'mapping' && can(p.user, 'mappings.set')
       ? ((row?.mappings ?? []) as MappingCheck[]).filter((m) => !m.ok && (MAPPING_KINDS as readonly string[]).includes(m.kind)).slice(0, 5)
       : [];
   return (
@@ -598,7 +598,7 @@ export const RecordView = (p: RecordViewProps) => {
         </section>
         <section class="card">
           <h2>Required mappings</h2>
-          <MappingList checks={(row?.mappings ?? []) as MappingCheck[]} tenantId={p.tenantId} canSet={can(p.user, 'mapping.set')} />
+          <MappingList checks={(row?.mappings ?? []) as MappingCheck[]} tenantId={p.tenantId} canSet={can(p.user, 'mappings.set')} />
         </section>
       </div>
 
