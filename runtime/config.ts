@@ -29,6 +29,8 @@ const schema = z.object({
    * failures' details) with AES-256-GCM; the first encrypts, all decrypt. npm start generates one in development.
    */
   PAYLOAD_ENCRYPTION_KEYS: z.string().optional(),
+  /** The web app runs behind a reverse proxy that appends the client's address to X-Forwarded-For. */
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   /** Bearer token `/metrics` requires; without it /metrics answers 404 (it names tenants). */
   METRICS_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
   /** Verifier token of the QuickBooks webhook subscription (intuit-signature HMAC key). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createDb, type DbHandle } from '../db/client.ts';
 import { openEmbeddedDatabase, type LocalDatabase } from '../db/embedded.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { ensureApiKey, generateApiKey } from '../db/queries/api-keys.ts';
+import { ensureDevApiKey, generateApiKey } from '../db/queries/api-keys.ts';
 import { DEV_USERS, ensureDevUsers } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
@@ -19,6 +19,8 @@ import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
 import { DEMO_TENANT, seedDemo, watchDemo } from './demo.ts';
 import { dataDirOf, devSecret as keptSecret, forgetStart, pgliteDirOf, recordStart, runningStart } from './dev-data.ts';
+import { DEV_PAYLOAD_KEYS_FILE } from './command-codec.ts';
+import { createPayloadCodec, parsePayloadKeys } from '../runtime/payload-codec.ts';
 import { randomBytes } from 'node:crypto';
 
 const config = loadConfig();
@@ -98,6 +100,11 @@ async function main() {
   const already = runningStart(dataDir);
   if (already) throw new Error(`npm start is already running on ${dataDir} (pid ${already.pid}, ${already.appUrl}). Stop it with Ctrl-C first.`);
 
+  // Everything the product stores in Temporal is encrypted with this key; the Web UI reads it through the web app's /codec.
+  const payloadKeys = config.PAYLOAD_ENCRYPTION_KEYS ?? devSecret(DEV_PAYLOAD_KEYS_FILE, () => generateEncryptionKeySpec('dev1'));
+  const payloadCodec = createPayloadCodec(parsePayloadKeys(payloadKeys));
+  const consoleUrl = `http://localhost:${config.PORT}`;
+
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;
   if (!temporalAddress) {
@@ -109,11 +116,13 @@ async function main() {
       uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
       namespace: config.TEMPORAL_NAMESPACE,
       logFile: join(dataDir, 'temporal.log'),
+      // localhost like the console's address: the UI's request must carry the console's session cookie.
+      uiCodecEndpoint: `${consoleUrl}/codec`,
     });
     temporalAddress = devServer.address;
     temporalUiUrl = devServer.uiUrl;
   }
-  const temporal = await connectTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY });
+  const temporal = await connectTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY, payloadCodec });
   if (!config.TEMPORAL_API_KEY) {
     const added = await ensureSearchAttributes(temporal, SEARCH_ATTRIBUTES.map((k) => k.name));
     if (added.length) log(`Registered search attributes: ${added.join(', ')}`);
@@ -128,8 +137,17 @@ async function main() {
   }
   const dbh = createDb({ url: databaseUrl, maxConnections: 2 });
   await migrateDb(dbh.db);
-  const apiKey = config.DEV_API_KEY ?? devSecret('dev-api-key', generateApiKey);
-  await ensureApiKey(dbh.db, { name: 'development', key: apiKey, role: 'admin' });
+  // The development key: never in production (keys there come from `npm run apikey`). A start with another
+  // DEV_API_KEY revokes the previous one.
+  let apiKey: string | undefined;
+  if (config.NODE_ENV !== 'production') {
+    apiKey = config.DEV_API_KEY ?? devSecret('dev-api-key', generateApiKey);
+    const dev = await ensureDevApiKey(dbh.db, apiKey);
+    if (dev.status === 'revoked') {
+      log(`The development API key ${dev.apiKey.prefix}… was revoked; ${config.DEV_API_KEY ? 'set another DEV_API_KEY' : `delete ${join(dataDir, 'dev-api-key')}`} for a new one.`);
+      apiKey = undefined;
+    } else for (const k of dev.revoked) log(`Revoked the previous development API key ${k.prefix}….`);
+  }
   // Console sign-in for development: the password is kept in the data folder so every start can print it.
   const devPassword = config.NODE_ENV === 'production' ? undefined : devSecret('dev-console-password', () => randomBytes(12).toString('base64url'));
   if (devPassword) await ensureDevUsers(dbh.db, devPassword);
@@ -144,6 +162,8 @@ async function main() {
 
   const tokenKeys = config.TOKEN_ENCRYPTION_KEYS ?? devSecret('token-encryption-keys', () => generateEncryptionKeySpec('dev1'));
   const webhookVerifier = config.QBO_WEBHOOK_VERIFIER_TOKEN ?? devSecret('webhook-verifier-token', () => randomBytes(24).toString('base64url'));
+  // /metrics names tenants: it answers only with this bearer token (generated and kept for development).
+  const metricsToken = config.METRICS_TOKEN ?? (config.NODE_ENV === 'production' ? undefined : devSecret('metrics-token', () => randomBytes(24).toString('base64url')));
   // The simulator notifies the web app of QuickBooks changes like Intuit's webhooks would.
   simulator?.sim.setWebhook({ url: `http://127.0.0.1:${config.PORT}/webhooks/qbo`, verifierToken: webhookVerifier });
 
@@ -152,7 +172,9 @@ async function main() {
     WORKER_METRICS_PORT: String(workerMetricsPort),
     WORKER_METRICS_URL: `http://127.0.0.1:${workerMetricsPort}/metrics`,
     TOKEN_ENCRYPTION_KEYS: tokenKeys,
+    PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
     QBO_WEBHOOK_VERIFIER_TOKEN: webhookVerifier,
+    ...(metricsToken ? { METRICS_TOKEN: metricsToken } : {}),
     ...(simulatorUrl ? { QBO_SIM_URL: simulatorUrl } : {}),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
@@ -161,7 +183,6 @@ async function main() {
   runNode('worker', 'worker/main.ts', env);
   runNode('web app', 'web/main.ts', env);
 
-  const consoleUrl = `http://localhost:${config.PORT}`;
   const appUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForHealth(`${appUrl}/healthz`, 120_000);
   recorded = true;
@@ -171,11 +192,13 @@ async function main() {
     log('QBO Sync Health is running.');
     log(`  Console:       ${consoleUrl}`);
     if (devPassword) for (const u of DEV_USERS) log(`    sign in as   ${u.email.padEnd(18)} password ${devPassword}   (${u.role})`);
-    log(`  JSON API:      ${consoleUrl}/api/v1   (Authorization: Bearer <Dev API key>)`);
-    log(`  Dev API key:   ${apiKey}`);
-    log(`  Temporal UI:   ${temporalUiUrl}`);
+    if (apiKey) {
+      log(`  JSON API:      ${consoleUrl}/api/v1   (Authorization: Bearer <Dev API key>)`);
+      log(`  Dev API key:   ${apiKey}`);
+    } else log(`  JSON API:      ${consoleUrl}/api/v1   (make a key: npm run apikey -- create --name <name> --role admin)`);
+    log(`  Temporal UI:   ${temporalUiUrl}   (payloads are encrypted; README "Finding a sync in the Temporal UI" says how to read them)`);
     if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
-    log(`  Metrics:       ${consoleUrl}/metrics`);
+    log(metricsToken ? `  Metrics:       ${consoleUrl}/metrics   (Authorization: Bearer ${metricsToken})` : '  Metrics:       off (set METRICS_TOKEN)');
     log(`  Data folder:   ${dataDir}`);
     log('  Add a colleague while this runs: npm run user:create -- --email <email> --name "<name>" --role admin|finance');
     log('Press Ctrl-C to stop.');
@@ -184,11 +207,11 @@ async function main() {
   banner();
 
   // The demo company (development only; not with real Intuit credentials): through the real API and OAuth flow.
-  const demoOn = config.NODE_ENV !== 'production' && !config.QBO_CLIENT_ID && simulatorUrl && process.env.DEMO !== 'off';
+  const demoOn = config.NODE_ENV !== 'production' && !config.QBO_CLIENT_ID && simulatorUrl && apiKey && process.env.DEMO !== 'off';
   if (demoOn) {
     void (async () => {
       try {
-        const seeded = await seedDemo({ baseUrl: appUrl, apiKey, simulatorUrl: simulatorUrl!, log });
+        const seeded = await seedDemo({ baseUrl: appUrl, apiKey: apiKey!, simulatorUrl: simulatorUrl!, log });
         if (!seeded.seeded) return;
         progressDb = createDb({ url: databaseUrl!, maxConnections: 1 });
         const { settled } = await watchDemo({ db: progressDb.db, expected: seeded.records, log, stopped: () => stopping });

@@ -1,7 +1,9 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseOutage, isUnstorableContent, sqlStateOf } from '../db/errors.ts';
 import { actionsApi } from './api/actions.ts';
+import { apiKeysApi } from './api/api-keys.ts';
 import { closeReadinessApi } from './api/close-readiness.ts';
 import { connectionsApi } from './api/connections.ts';
 import { mappingsApi } from './api/mappings.ts';
@@ -18,13 +20,54 @@ import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
 import { oauthCallbackRoutes } from './oauth.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { codecRoutes } from './codec.ts';
 import { createReadCache } from './read-cache.ts';
 import { InvalidTextError, wellFormedRequest } from './well-formed.ts';
 
-const NOT_INVALIDATING = /^\/(api\/v1\/records(:batch)?|webhooks(\/.*)?)$/;
+const NOT_INVALIDATING = /^\/(api\/v1\/records(:batch)?|webhooks(\/.*)?|codec(\/.*)?)$/;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The most a request body may hold, by path: small everywhere (forms, JSON commands), larger where records and
+ * notifications arrive. Routes with a larger body add an entry here; their own bodyLimit may then be stricter.
+ */
+const BODY_LIMITS: ReadonlyArray<[RegExp, number]> = [
+  [/^\/api\/v1\/records:batch$/, 8 * MiB],
+  [/^\/api\/v1\/records$/, 1 * MiB],
+  [/^\/webhooks\/qbo$/, 1 * MiB],
+  // The Temporal UI's codec endpoint (web/codec.ts) decodes a page of history payloads at a time.
+  [/^\/codec\/(decode|encode)$/, 4 * MiB],
+];
+const DEFAULT_BODY_LIMIT = 64 * KiB;
+
+function sizeOf(bytes: number): string {
+  return bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`;
+}
+
+/** Hono's bodyLimit per path: refuses a larger body from its Content-Length, or stops reading once it is exceeded. */
+function bodyLimits(): MiddlewareHandler<AppEnv> {
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) => {
+        const message = `This request's body is larger than the ${sizeOf(maxSize)} this address accepts; nothing was changed.`;
+        return isJsonPath(c.req.path) ? apiError(c, 413, 'too_large', message) : consoleProblem(c, 413, 'Request too large', message);
+      },
+    });
+  const limits = BODY_LIMITS.map(([path, size]) => [path, limit(size)] as const);
+  const fallback = limit(DEFAULT_BODY_LIMIT);
+  return (c, next) => (limits.find(([path]) => path.test(c.req.path))?.[1] ?? fallback)(c, next);
+}
+
+/** Requests answered in JSON (the API, webhooks, the codec); everything else is the console's. */
+function isJsonPath(path: string): boolean {
+  return path.startsWith('/api/') || path.startsWith('/webhooks/') || path.startsWith('/codec/');
+}
 
 /** The console's error page (or #flash message for htmx) for a request that failed. */
-function consoleProblem(c: Context<AppEnv>, status: 400 | 500 | 503, title: string, message: string) {
+function consoleProblem(c: Context<AppEnv>, status: 400 | 413 | 500 | 503, title: string, message: string) {
   return refuse(c as unknown as Context<ConsoleEnv>, status, title, message);
 }
 
@@ -39,16 +82,22 @@ export function createApp(deps: AppDeps) {
     c.set('deps', deps);
     c.set('reads', reads);
     await next();
-    // Whoever changed something here sees its effect on their next page, not an answer from before it. Intake
-    // and webhooks are left out: AWRA posts all day, and what a new version changes shows once its workflow ran.
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400 && !NOT_INVALIDATING.test(c.req.path)) reads.invalidate();
+    // Whoever changed something here sees its effect on their next page, not an answer from before it. Only a
+    // change someone signed in or holding an API key made counts (a principal was set): anonymous requests must not
+    // be able to make everyone's next page wait for a full computation. Intake and webhooks are left out too: AWRA
+    // posts all day, and what a new version changes shows once its workflow ran; the codec only reads.
+    const write = c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400;
+    if (write && c.get('principal') && !NOT_INVALIDATING.test(c.req.path)) reads.invalidate();
   });
+  // Before anything reads a body (wellFormedRequest reads console forms).
+  app.use('*', bodyLimits());
   app.use('*', wellFormedRequest);
 
   app.route('/healthz', healthRoutes());
   app.route('/webhooks', webhookRoutes());
-  app.route('/metrics', metricsRoutes());
+  app.route('/metrics', metricsRoutes({ token: deps.metricsToken }));
   app.route('/', oauthCallbackRoutes());
+  app.route('/codec', codecRoutes());
 
   const api = new Hono<AppEnv>();
   api.use('*', requireApiKey);
@@ -60,6 +109,7 @@ export function createApp(deps: AppDeps) {
   api.route('/queue', queueApi());
   api.route('/close-readiness', closeReadinessApi());
   api.route('/', connectionsApi());
+  api.route('/api-keys', apiKeysApi());
   api.notFound((c) => apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/api/v1', api);
   app.route('/', consoleApp());
@@ -68,7 +118,7 @@ export function createApp(deps: AppDeps) {
   // that is not there is worth retrying in a moment (503 + Retry-After); anything else is ours (500).
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
-    const asJson = c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/');
+    const asJson = isJsonPath(c.req.path);
     if (err instanceof InvalidTextError) {
       return asJson
         ? apiError(c, 400, 'invalid_text', err.message, err.fields)

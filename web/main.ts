@@ -4,9 +4,11 @@ import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
+import { payloadCodecFrom } from '../runtime/payload-codec.ts';
 import { listTenants } from '../db/queries/tenants.ts';
 import { ensureReconcileSchedule } from '../runtime/connect.ts';
 import { startOutboxDrainer } from '../services/outbox.ts';
+import { startHousekeeping } from '../services/housekeeping.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
@@ -15,11 +17,13 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'web', format: logF
 async function main() {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
+  const payloadCodec = payloadCodecFrom(config);
   const dbh = createDb({ url: config.DATABASE_URL });
   const temporal = await connectTemporalClient({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
+    payloadCodec,
   });
   const deps = {
     db: dbh.db,
@@ -27,11 +31,14 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    payloadCodec,
     secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
     refsRefreshMinutes: config.QBO_REFS_REFRESH_MINUTES,
     readModelMaxAgeMs: config.READ_MODEL_MAX_AGE_MS,
     workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
     reconcileMinutes: config.RECONCILE_MINUTES,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    ...(config.TRUST_PROXY ? { trustProxy: true } : {}),
     ...(config.WORKER_METRICS_URL ? { workerMetricsUrl: config.WORKER_METRICS_URL } : {}),
     intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, environment: config.QBO_ENVIRONMENT },
     ...(config.QBO_WEBHOOK_VERIFIER_TOKEN ? { webhookVerifierToken: config.QBO_WEBHOOK_VERIFIER_TOKEN } : {}),
@@ -42,6 +49,11 @@ async function main() {
   const drainer = startOutboxDrainer(deps, {
     onPass: (r) => logger.info(r, 'outbox drained'),
     onError: (err) => logger.warn({ err: err.message }, 'outbox drain failed; trying again'),
+  });
+  // Expired sessions, OAuth states, sign-in counters and old webhook ids.
+  const housekeeping = startHousekeeping(deps, {
+    onPass: (purged) => logger.info(purged, 'housekeeping purged expired rows'),
+    onError: (err) => logger.warn({ err: err.message }, 'housekeeping failed; trying again'),
   });
   // Every tenant's reconciler Schedule (a tenant created while Temporal was down gets one here at the latest).
   void (async () => {
@@ -60,6 +72,7 @@ async function main() {
     logger.info('web stopping');
     server.close(async () => {
       await drainer.stop();
+      await housekeeping.stop();
       await temporal.connection.close();
       await dbh.close();
       process.exit(0);

@@ -8,15 +8,16 @@
  * - an older one is served while one fresh computation runs in the background (stale-while-revalidate), but never
  *   one older than `maxStaleMs` — then the caller waits for the fresh answer;
  * - concurrent callers of a missing answer share one computation;
- * - `invalidate()` (called after every write through this web process: a retry, a mapping, a connection) makes the
- *   next caller wait for a fresh answer, so whoever acted sees the effect of their own action.
+ * - `invalidate()` (called after every write that someone signed in or holding an API key made through this web
+ *   process: a retry, a mapping, a connection) makes the next caller wait for a fresh answer, so whoever acted sees
+ *   the effect of their own action.
  *
  * Records change state in the worker, not here, so a page may show figures up to `maxAgeMs` old (plus the time of one
  * computation); the pages say "as of" when they serve a cached answer. `maxAgeMs` 0 turns caching off.
  */
 export interface ReadCache {
-  /** The answer for `key`, computed by `load` when there is no usable one. */
-  get<T>(key: string, load: () => Promise<T>): Promise<Cached<T>>;
+  /** The answer for `key`, computed by `load` when there is no usable one; `ages` overrides the cache's for this key. */
+  get<T>(key: string, load: () => Promise<T>, ages?: CacheAges): Promise<Cached<T>>;
   /** Forget every answer: the next caller of each key waits for a fresh one. */
   invalidate(): void;
 }
@@ -27,10 +28,13 @@ export interface Cached<T> {
   asOf: Date;
 }
 
-export interface ReadCacheOptions {
+/** How long an answer is served as it is, and the oldest served at all (default 6 × maxAgeMs). */
+export interface CacheAges {
   maxAgeMs: number;
-  /** Never serve an answer older than this (default 6 × maxAgeMs). */
   maxStaleMs?: number;
+}
+
+export interface ReadCacheOptions extends CacheAges {
   /** Most keys kept (default 500); the oldest are dropped beyond it. */
   maxEntries?: number;
   now?: () => number;
@@ -47,7 +51,6 @@ interface Entry {
 
 export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const now = opts.now ?? Date.now;
-  const maxStale = opts.maxStaleMs ?? opts.maxAgeMs * 6;
   const maxEntries = opts.maxEntries ?? 500;
   const entries = new Map<string, Entry>();
   let generation = 0;
@@ -70,8 +73,10 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   };
 
   return {
-    async get<T>(key: string, load: () => Promise<T>): Promise<Cached<T>> {
-      if (opts.maxAgeMs <= 0) return { value: await load(), asOf: new Date(now()) };
+    async get<T>(key: string, load: () => Promise<T>, ages: CacheAges = opts): Promise<Cached<T>> {
+      const maxAge = ages.maxAgeMs;
+      const maxStale = ages.maxStaleMs ?? maxAge * 6;
+      if (maxAge <= 0) return { value: await load(), asOf: new Date(now()) };
       let entry = entries.get(key);
       if (!entry || entry.generation !== generation) {
         entry = { generation };
@@ -81,7 +86,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
       }
       const answer = entry.answer;
       const age = answer ? now() - answer.asOf.getTime() : Number.POSITIVE_INFINITY;
-      if (answer && age < opts.maxAgeMs) return answer as Cached<T>;
+      if (answer && age < maxAge) return answer as Cached<T>;
       if (answer && age < maxStale) {
         compute(key, entry, load).catch((err) => opts.onError?.(key, err));
         return answer as Cached<T>;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { sessions, users, type UserRow } from '../schema.ts';
 
@@ -9,10 +9,25 @@ export const USER_ROLES = ['admin', 'finance'] as const satisfies readonly UserR
 /** A person as the console sees them: never the password hash. */
 export type ConsoleUser = Pick<UserRow, 'id' | 'email' | 'name' | 'role' | 'tenantId'>;
 
-const SCRYPT_N = 16_384;
-const SCRYPT_R = 8;
-const SCRYPT_P = 1;
+/** scrypt's cost parameters: N (CPU and memory, a power of two), r (block size), p (parallelism). */
+export interface PasswordCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * What new passwords are hashed with: N = 2^17, r = 8, p = 1 (OWASP's scrypt recommendation), about 128 MiB and a
+ * second of one core here, 0.3–0.5 s on a server. A stored hash with lower parameters is verified as it is and
+ * rehashed with these at its next successful sign-in.
+ */
+export const PASSWORD_COST: PasswordCost = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LEN = 32;
+
+/** scrypt needs 128·N·r bytes; twice that leaves room (Node refuses anything above `maxmem`). */
+function maxmemFor(cost: Pick<PasswordCost, 'N' | 'r'>): number {
+  return 2 * 128 * cost.N * cost.r;
+}
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -20,24 +35,40 @@ function scryptAsync(password: string, salt: Buffer, keylen: number, opts: Scryp
   });
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64), with a fresh random salt per password. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * `scrypt$N$r$p$salt$hash` (base64), with a fresh random salt per password. `cost` other than PASSWORD_COST is for
+ * tests that create many users; the product never passes one.
+ */
+export async function hashPassword(password: string, cost: PasswordCost = PASSWORD_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, KEY_LEN, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${SCRYPT_N}$${SCRYPT_R}$${SCRYPT_P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scryptAsync(password, salt, KEY_LEN, { N: cost.N, r: cost.r, p: cost.p, maxmem: maxmemFor(cost) });
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-/** Constant-time comparison against a stored hash; any malformed hash simply fails. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** The parameters of a stored hash, or undefined when it is not one of ours (or asks for absurd resources). */
+function parseHash(stored: string): { cost: PasswordCost; salt: Buffer; key: Buffer } | undefined {
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  if (![n, r, p].every((x) => Number.isInteger(x) && x > 0) || n > 1 << 20) return false;
-  const salt = Buffer.from(parts[4]!, 'base64');
-  const expected = Buffer.from(parts[5]!, 'base64');
-  if (expected.length === 0) return false;
-  const actual = await scryptAsync(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
-  return timingSafeEqual(actual, expected);
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (![N, r, p].every((x) => Number.isInteger(x) && x > 0) || N > 2 ** 20 || r > 32 || p > 16) return undefined;
+  const key = Buffer.from(parts[5]!, 'base64');
+  if (key.length === 0) return undefined;
+  return { cost: { N, r, p }, salt: Buffer.from(parts[4]!, 'base64'), key };
+}
+
+/** Constant-time comparison against a stored hash, at the parameters it was made with; a malformed hash simply fails. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parsed = parseHash(stored);
+  if (!parsed) return false;
+  const { cost, salt, key } = parsed;
+  const actual = await scryptAsync(password, salt, key.length, { ...cost, maxmem: maxmemFor(cost) });
+  return timingSafeEqual(actual, key);
+}
+
+/** True when the stored hash is weaker than `cost` in any parameter (or not ours at all). */
+export function needsRehash(stored: string, cost: PasswordCost = PASSWORD_COST): boolean {
+  const parsed = parseHash(stored);
+  return !parsed || parsed.cost.N < cost.N || parsed.cost.r < cost.r || parsed.cost.p < cost.p || parsed.key.length < KEY_LEN;
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -58,8 +89,9 @@ function publicUser(u: UserRow): ConsoleUser {
 export async function createUser(
   db: Db,
   input: { email: string; name: string; role: UserRole; password: string; tenantId?: string | null },
+  opts: { cost?: PasswordCost } = {},
 ): Promise<ConsoleUser | 'exists'> {
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, opts.cost);
   const rows = await db
     .insert(users)
     .values({ email: normalizeEmail(input.email), name: input.name.trim(), role: input.role, passwordHash, tenantId: input.tenantId ?? null })
@@ -68,14 +100,23 @@ export async function createUser(
   return rows[0] ? publicUser(rows[0]) : 'exists';
 }
 
-/** The user with this email and password, if both are right and the account is enabled. */
+/**
+ * The user with this email and password, if both are right and the account is enabled. A right password stored
+ * under weaker parameters than PASSWORD_COST is rehashed now (only if nobody changed it meanwhile): the plain
+ * password exists only here.
+ */
 export async function authenticate(db: Db, email: string, password: string): Promise<ConsoleUser | undefined> {
   const [row] = await db.select().from(users).where(eq(users.email, normalizeEmail(email)));
   if (!row || row.disabledAt) {
     await verifyPassword(password, await decoyHash());
     return undefined;
   }
-  return (await verifyPassword(password, row.passwordHash)) ? publicUser(row) : undefined;
+  if (!(await verifyPassword(password, row.passwordHash))) return undefined;
+  if (needsRehash(row.passwordHash)) {
+    const passwordHash = await hashPassword(password);
+    await db.update(users).set({ passwordHash }).where(and(eq(users.id, row.id), eq(users.passwordHash, row.passwordHash)));
+  }
+  return publicUser(row);
 }
 
 /** The development sign-ins `npm start` prints (never created in production). */
@@ -97,7 +138,7 @@ export async function ensureDevUsers(db: Db, password: string): Promise<string[]
       if ((await createUser(db, { ...dev, password })) !== 'exists') changed.push(dev.email);
       continue;
     }
-    if (row.disabledAt || !(await verifyPassword(password, row.passwordHash))) {
+    if (row.disabledAt || needsRehash(row.passwordHash) || !(await verifyPassword(password, row.passwordHash))) {
       await db.update(users).set({ passwordHash: await hashPassword(password), disabledAt: null }).where(eq(users.id, row.id));
       changed.push(dev.email);
     }
@@ -105,7 +146,13 @@ export async function ensureDevUsers(db: Db, password: string): Promise<string[]
   return changed;
 }
 
+/** A session ends 12 hours after sign-in however busy it is (`expires_at`)… */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/**
+ * …and after an hour without a request (`last_seen_at`, which the console refreshes at most every few minutes, so the
+ * effective idle limit is this minus that interval).
+ */
+export const SESSION_IDLE_MS = 60 * 60 * 1000;
 
 export function hashSessionId(id: string): string {
   return createHash('sha256').update(id).digest('hex');
@@ -127,25 +174,37 @@ export interface ActiveSession {
   lastSeenAt: Date;
 }
 
-export async function findSession(db: Db, id: string): Promise<ActiveSession | undefined> {
+/** The session with this id, unless it passed its absolute or idle limit or its user was disabled. */
+export async function findSession(db: Db, id: string, now = new Date()): Promise<ActiveSession | undefined> {
   const [row] = await db
     .select({ user: users, csrfToken: sessions.csrfToken, expiresAt: sessions.expiresAt, lastSeenAt: sessions.lastSeenAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.idHash, hashSessionId(id)), gt(sessions.expiresAt, new Date()), isNull(users.disabledAt)));
+    .where(
+      and(
+        eq(sessions.idHash, hashSessionId(id)),
+        gt(sessions.expiresAt, now),
+        gt(sessions.lastSeenAt, new Date(now.getTime() - SESSION_IDLE_MS)),
+        isNull(users.disabledAt),
+      ),
+    );
   if (!row) return undefined;
   return { user: publicUser(row.user), csrfToken: row.csrfToken, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt };
 }
 
-export async function touchSession(db: Db, id: string): Promise<void> {
-  await db.update(sessions).set({ lastSeenAt: new Date() }).where(eq(sessions.idHash, hashSessionId(id)));
+export async function touchSession(db: Db, id: string, now = new Date()): Promise<void> {
+  await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, hashSessionId(id)));
 }
 
 export async function deleteSession(db: Db, id: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.idHash, hashSessionId(id)));
 }
 
+/** Sessions past their absolute or idle limit (findSession refuses them already; this only frees the rows). */
 export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<number> {
-  const rows = await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.idHash });
+  const rows = await db
+    .delete(sessions)
+    .where(or(lte(sessions.expiresAt, now), lte(sessions.lastSeenAt, new Date(now.getTime() - SESSION_IDLE_MS))))
+    .returning({ id: sessions.idHash });
   return rows.length;
 }

@@ -86,6 +86,7 @@ describe('npm start on a clean data folder', () => {
     await waitFor('the start banner', () => output.includes('Press Ctrl-C to stop.'), 180_000);
     expect(output).toMatch(new RegExp(`Temporal UI:\\s+http://localhost:${uiPort}`));
     const apiKey = /Dev API key:\s+(\S+)/.exec(output)![1]!;
+    const metricsToken = /Metrics:\s+\S+\s+\(Authorization: Bearer (\S+)\)/.exec(output)![1]!;
     const printed = printedSignIns(output);
     expect(printed.map((p) => p.email)).toEqual(['admin@localhost', 'finance@localhost']);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -103,7 +104,7 @@ describe('npm start on a clean data folder', () => {
     await waitFor('the demo to be seeded', () => output.includes('Demo: ready'), 300_000);
     // Let every record settle: synced, linked or blocked.
     const states = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
       const counts: Record<string, number> = {};
       for (const m of text.matchAll(/^qsh_records\{tenant="awra-demo",state="(\w+)",failure_class="(\w+)"\} (\d+)/gm)) counts[`${m[1]}/${m[2]}`] = Number(m[3]);
       return counts;

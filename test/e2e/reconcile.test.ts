@@ -8,6 +8,7 @@ import { auditEvents, syncs } from '../../db/schema.ts';
 import { awraRecordSchema } from '../../domain/records.ts';
 import { reconcile } from '../../workflows/index.ts';
 import { awra } from '../fixtures/awra.ts';
+import { createApp } from '../../web/app.ts';
 import { createHarness, eventually, type Harness } from '../support/harness.ts';
 import { createConsoleUser, signIn } from '../support/console.ts';
 import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
@@ -90,7 +91,9 @@ describe('the reconciler', () => {
 
   it('exports what the last run repaired to /metrics', async () => {
     await writeAudit(h.db.db, { tenantId: 'recon', actor: 'test', action: 'tenant.reconcile', detail: { versionsDelivered: 3, mappingWakeUps: 0, connectionWakeUps: 0, projectionsRepaired: 1 } });
-    const text = await (await h.app.request('/metrics')).text();
+    const metricsToken = 'metrics-token-for-reconcile-test';
+    const app = createApp({ ...h.deps, metricsToken });
+    const text = await (await app.request('/metrics', { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     expect(text).toContain('qsh_reconcile_last_repairs{tenant="recon",kind="versionsDelivered"} 3');
     expect(text).toMatch(/qsh_reconcile_last_run_timestamp_seconds\{tenant="recon"\} \d+/);
     expect(text).toMatch(/^# HELP qsh_outbox_pending/m);

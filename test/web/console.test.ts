@@ -4,7 +4,7 @@ import { csvCell } from '../../db/queries/close-readiness.ts';
 import { auditEvents, qboRefs, sessions } from '../../db/schema.ts';
 import { hashSessionId } from '../../db/queries/users.ts';
 import { awra } from '../fixtures/awra.ts';
-import { attemptSignIn, cookieValue, createConsoleUser, signIn, type ConsoleClient, type TestUser } from '../support/console.ts';
+import { attemptSignIn, cookieValue, createConsoleUser, SAME_ORIGIN, signIn, type ConsoleClient, type TestUser } from '../support/console.ts';
 import { createHarness, eventually, type Harness } from '../support/harness.ts';
 import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
 
@@ -241,7 +241,7 @@ describe('guards on every change', () => {
     expect((await auditRows('sync.assign')).length).toBe(before);
     const header = await h.app.request(`${rec(ids.po1!)}/actions/assign`, {
       method: 'POST',
-      headers: { cookie: finance.cookie, 'x-csrf-token': finance.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: finance.cookie, 'x-csrf-token': finance.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded', ...SAME_ORIGIN },
       body: new URLSearchParams({ assignee: financeUser.email }).toString(),
     });
     expect(header.status).toBe(200);

@@ -6,7 +6,7 @@ import { auditEvents, mappings, qboRefs } from '../../db/schema.ts';
 import { encodeGroupKey } from '../../db/queries/queue.ts';
 import { assignUpdate, cancelUpdate, escalateUpdate, linkUpdate, stateQuery } from '../../workflows/index.ts';
 import { awra } from '../fixtures/awra.ts';
-import { cookieValue, createConsoleUser, csrfFrom, signIn, type ConsoleClient } from '../support/console.ts';
+import { cookieValue, createConsoleUser, csrfFrom, SAME_ORIGIN, signIn, type ConsoleClient } from '../support/console.ts';
 import { createHarness, eventually, WEBHOOK_VERIFIER, type Harness } from '../support/harness.ts';
 import { chain, connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
 
@@ -71,6 +71,7 @@ async function consoleRequest(method: string, path: string, form?: string, hx = 
     method,
     headers: {
       cookie: admin.cookie,
+      ...SAME_ORIGIN,
       ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       ...(hx ? { 'hx-request': 'true' } : {}),
     },

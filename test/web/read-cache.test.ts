@@ -136,4 +136,19 @@ describe('read cache', () => {
     expect((await cache.get('b', async () => ++n)).value).toBe(2);
     expect((await cache.get('a', async () => ++n)).value).toBe(4);
   });
+
+  it('caches a key by its own ages even when the cache is off, and never serves it stale when told so', async () => {
+    let t = 0;
+    let n = 0;
+    const cache = createReadCache({ maxAgeMs: 0, now: () => t });
+    const ages = { maxAgeMs: 5_000, maxStaleMs: 5_000 };
+    expect((await cache.get('metrics', async () => ++n, ages)).value).toBe(1);
+    t = 4_999;
+    expect((await cache.get('metrics', async () => ++n, ages)).value).toBe(1);
+    expect((await cache.get('page', async () => ++n)).value).toBe(2); // the cache's own ages: off
+    t = 5_000;
+    expect((await cache.get('metrics', async () => ++n, ages)).value).toBe(3); // waited for, not served stale
+    cache.invalidate();
+    expect((await cache.get('metrics', async () => ++n, ages)).value).toBe(4);
+  });
 });

@@ -1,9 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { clearLoginAttempts, countLoginAttempt, LOGIN_WINDOW_MS, uncountLoginAttempt } from '../../db/queries/login-attempts.ts';
 import { findSession, SESSION_TTL_MS, touchSession } from '../../db/queries/users.ts';
 import { can, type ConsoleEnv, type Permission } from './env.ts';
-import { consoleHeaders, formFields, isSecureRequest, refuse, safeNext } from './http.tsx';
+import { consoleHeaders, formFields, isSecureRequest, ownOrigin, refuse, safeNext } from './http.tsx';
 
 export const SESSION_COOKIE = 'qsh_session';
 /** Refresh `last_seen_at` at most this often, so reading pages does not write on every request. */
@@ -48,7 +53,7 @@ export const loadSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (!id || !session) {
     if (id) clearSessionCookie(c);
     const back = c.req.method === 'GET' || c.req.header('hx-current-url') ? currentPath(c) : '/';
-    const login = `/login?next=${encodeURIComponent(safeNext(back))}`;
+    const login = `/login?next=${encodeURIComponent(safeNext(back, ownOrigin(c)))}`;
     if (c.req.header('hx-request') === 'true') {
       c.header('HX-Redirect', login);
       return c.body(null, 401);
@@ -72,20 +77,32 @@ export function tokensMatch(a: string | undefined, b: string | undefined): boole
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Every POST/PUT/PATCH/DELETE of the console must carry the session's CSRF token, as the `_csrf` form field or the
- * X-CSRF-Token header (htmx sends it from <body hx-headers>). A request from another origin is refused as well.
+ * Hono's origin check: a form-like POST is accepted when the browser says it comes from this origin
+ * (`Sec-Fetch-Site: same-origin`) or its `Origin` names this host. Compared by host, not scheme, because behind a
+ * TLS-terminating proxy the app sees http:// while the browser sends https://. A request with neither header is
+ * refused too (every browser in use sends one of them on a POST; OWASP's advice is to block when both are missing).
+ */
+const sameOrigin = csrf({
+  origin: (origin, c) => {
+    try {
+      return new URL(origin).host === new URL(c.req.url).host;
+    } catch {
+      return false;
+    }
+  },
+});
+
+/**
+ * Every POST/PUT/PATCH/DELETE of the console must come from this origin (above) and carry the session's CSRF token,
+ * as the `_csrf` form field or the X-CSRF-Token header (htmx sends it from <body hx-headers>).
  */
 export const requireCsrf: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (SAFE_METHODS.has(c.req.method)) return next();
-  const origin = c.req.header('origin');
-  if (origin && origin !== 'null') {
-    let sameHost = false;
-    try {
-      sameHost = new URL(origin).host === new URL(c.req.url).host;
-    } catch {
-      sameHost = false;
-    }
-    if (!sameHost) return refuse(c, 403, 'Request refused', 'This request came from another site, so it was refused. Nothing was changed.');
+  try {
+    await sameOrigin(c, async () => {});
+  } catch (err) {
+    if (!(err instanceof HTTPException) || err.status !== 403) throw err;
+    return refuse(c, 403, 'Request refused', 'This request came from another site, so it was refused. Nothing was changed.');
   }
   const sent = c.req.header('x-csrf-token') ?? (await formFields(c))._csrf;
   if (!tokensMatch(sent, c.get('csrfToken'))) {
@@ -105,40 +122,103 @@ export function requirePermission(permission: Permission): MiddlewareHandler<Con
   };
 }
 
+/** How many sign-in attempts a key may make in one window before it is refused until the window ends. */
+export const MAX_ATTEMPTS_PER_ACCOUNT = 5;
+/** Per client address: several people behind one office NAT sign in through the same address. */
+export const MAX_ATTEMPTS_PER_ADDRESS = 20;
+
+export interface LoginThrottleOptions {
+  perAccount?: number;
+  perAddress?: number;
+  windowMs?: number;
+  /**
+   * The app is behind a reverse proxy that sets X-Forwarded-For: the client is the address that proxy appended (the
+   * last entry), not the socket's. Unset: the app's setting (TRUST_PROXY, off by default: a client can put anything
+   * in that header).
+   */
+  trustProxy?: boolean;
+}
+
+export type ThrottleVerdict = { allowed: true } | { allowed: false; by: 'account' | 'address'; retryAfterMs: number };
+
+/** An IPv6 client usually holds a whole /64, so it is one address here; IPv4-mapped IPv6 is the IPv4 address. */
+export function addressKey(address: string): string | undefined {
+  const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4mapped) return v4mapped[1];
+  if (isIPv4(address)) return address;
+  if (!isIPv6(address)) return undefined;
+  const [head = '', tail] = address.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /**
- * Failed sign-ins per email, in this process's memory: after `max` failures within `windowMs` that email is refused
- * for the rest of the window. A restart forgets it, which is acceptable for a modest brake on guessing.
+ * Sign-in attempts counted in Postgres per account (`email:<address>`) and per client address (`ip:<address>`),
+ * BEFORE the password is checked: twelve guesses sent at once each get their own number, and only the first five
+ * reach scrypt. Shared by every web instance and kept across restarts. A successful sign-in forgets the account's
+ * count and takes its own attempt back from the address's, so an office signing in every morning is not throttled.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly perAccount: number;
+  private readonly perAddress: number;
+  private readonly windowMs: number;
+  private readonly trustProxy: boolean | undefined;
 
-  constructor(
-    private readonly max = 5,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  /** Milliseconds until this email may try again, or 0. */
-  blockedFor(email: string, now = Date.now()): number {
-    const f = this.failures.get(email);
-    if (!f) return 0;
-    if (now - f.since > this.windowMs) {
-      this.failures.delete(email);
-      return 0;
-    }
-    return f.count >= this.max ? this.windowMs - (now - f.since) : 0;
+  constructor(opts: LoginThrottleOptions = {}) {
+    this.perAccount = opts.perAccount ?? MAX_ATTEMPTS_PER_ACCOUNT;
+    this.perAddress = opts.perAddress ?? MAX_ATTEMPTS_PER_ADDRESS;
+    this.windowMs = opts.windowMs ?? LOGIN_WINDOW_MS;
+    this.trustProxy = opts.trustProxy;
   }
 
-  fail(email: string, now = Date.now()): void {
-    const f = this.failures.get(email);
-    if (!f || now - f.since > this.windowMs) this.failures.set(email, { count: 1, since: now });
-    else f.count += 1;
-    if (this.failures.size > 10_000) {
-      for (const [k, v] of this.failures) if (now - v.since > this.windowMs) this.failures.delete(k);
+  /**
+   * The client's address: the socket's peer, or with `trustProxy` the last X-Forwarded-For entry. Undefined when the
+   * runtime gives none (app.request in tests): then only the account is counted, rather than every such client
+   * sharing one count that a single guesser would use up for all of them.
+   */
+  clientAddress(c: Context<ConsoleEnv>): string | undefined {
+    if (this.trustProxy ?? c.get('deps')?.trustProxy ?? false) {
+      const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+      const key = forwarded ? addressKey(forwarded) : undefined;
+      if (key) return key;
     }
+    let remote: string | undefined;
+    try {
+      remote = getConnInfo(c).remote.address;
+    } catch {
+      remote = undefined;
+    }
+    return remote ? addressKey(remote) : undefined;
   }
 
-  succeed(email: string): void {
-    this.failures.delete(email);
+  private keys(c: Context<ConsoleEnv>, email: string): { account: string; address?: string } {
+    const address = this.clientAddress(c);
+    return { account: `email:${email}`, ...(address ? { address: `ip:${address}` } : {}) };
+  }
+
+  /** Counts this attempt for `email` (normalised) and the client's address, and says whether it may go on. */
+  async attempt(c: Context<ConsoleEnv>, email: string, now = new Date()): Promise<ThrottleVerdict> {
+    const keys = this.keys(c, email);
+    const counts = await countLoginAttempt(c.get('deps').db, [keys.account, ...(keys.address ? [keys.address] : [])], { windowMs: this.windowMs, now });
+    const over = (key: string | undefined, max: number) => {
+      const row = key ? counts.find((r) => r.key === key) : undefined;
+      return row && row.attempts > max ? Math.max(0, row.windowStart.getTime() + this.windowMs - now.getTime()) : undefined;
+    };
+    const byAddress = over(keys.address, this.perAddress);
+    if (byAddress !== undefined) return { allowed: false, by: 'address', retryAfterMs: byAddress };
+    const byAccount = over(keys.account, this.perAccount);
+    if (byAccount !== undefined) return { allowed: false, by: 'account', retryAfterMs: byAccount };
+    return { allowed: true };
+  }
+
+  /** The person signed in: their account starts afresh, and this attempt no longer counts against the address. */
+  async succeeded(c: Context<ConsoleEnv>, email: string): Promise<void> {
+    const keys = this.keys(c, email);
+    const { db } = c.get('deps');
+    await clearLoginAttempts(db, [keys.account]);
+    if (keys.address) await uncountLoginAttempt(db, keys.address);
   }
 }
 

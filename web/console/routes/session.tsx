@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { writeAudit } from '../../../db/queries/audit.ts';
 import { signInEmail } from '../../../domain/people.ts';
@@ -8,7 +8,7 @@ import { textField } from '../../../domain/text-schema.ts';
 import { authenticate, createSession, deleteSession, findSession, normalizeEmail } from '../../../db/queries/users.ts';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie, signedIn, tokensMatch, type LoginThrottle } from '../auth.ts';
 import type { ConsoleEnv } from '../env.ts';
-import { consoleHeaders, formFields, isSecureRequest, safeNext, sendPage } from '../http.tsx';
+import { consoleHeaders, formFields, isSecureRequest, ownOrigin, safeNext, sendPage } from '../http.tsx';
 import { LoginForm, type LoginProps } from '../views/login.tsx';
 
 /** A pre-session CSRF token for the sign-in form (double submit: cookie and field must match). */
@@ -31,21 +31,32 @@ function loginPage(c: Context<ConsoleEnv>, props: Omit<LoginProps, 'csrf'>, stat
   return sendPage(c, 'Sign in', null, <LoginForm {...props} csrf={loginToken(c)} />, status);
 }
 
+/** The audit actor of a failed sign-in: the typed address only when it is one (never arbitrary text a visitor chose). */
+function attemptedActor(typed: string): string {
+  const email = signInEmail.safeParse(typed);
+  return email.success ? `user:${normalizeEmail(email.data)}` : 'user:(not a valid address)';
+}
+
+function minutes(ms: number): string {
+  const n = Math.max(1, Math.ceil(ms / 60_000));
+  return n === 1 ? '1 minute' : `${n} minutes`;
+}
+
 /** `/login` (GET, POST) and `/logout` (POST). */
 export function sessionRoutes(throttle: LoginThrottle) {
   const app = new Hono<ConsoleEnv>();
 
   app.get('/login', consoleHeaders, async (c) => {
-    const next = safeNext(c.req.query('next'));
+    const next = safeNext(c.req.query('next'), ownOrigin(c));
     const id = getCookie(c, SESSION_COOKIE);
     if (id && (await findSession(c.get('deps').db, id))) return c.redirect(next, 303);
     return loginPage(c, { next });
   });
 
   app.post('/login', consoleHeaders, async (c) => {
-    const { db } = c.get('deps');
+    const { db, logger } = c.get('deps');
     const form = await formFields(c);
-    const next = safeNext(form.next);
+    const next = safeNext(form.next, ownOrigin(c));
     if (!tokensMatch(form._csrf, getCookie(c, LOGIN_COOKIE))) {
       return loginPage(c, { next, email: form.email, error: 'The sign-in form expired. Please sign in again.' }, 403);
     }
@@ -56,19 +67,29 @@ export function sessionRoutes(throttle: LoginThrottle) {
       return loginPage(c, { next, email: form.email, fields }, 422);
     }
     const email = normalizeEmail(parsed.data.email);
-    const wait = throttle.blockedFor(email);
-    if (wait > 0) {
-      return loginPage(c, { next, email, error: `Too many failed sign-ins for this email. Try again in ${Math.ceil(wait / 60_000)} minute(s).` }, 429);
+    // Counted before the password is checked, so parallel guesses cannot all pass this point.
+    const verdict = await throttle.attempt(c, email);
+    if (!verdict.allowed) {
+      logger.warn({ by: verdict.by }, 'sign-in refused: too many attempts');
+      c.header('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
+      const error =
+        verdict.by === 'account'
+          ? `Too many failed sign-ins for this email, so signing in to it is paused for its safety. Try again in ${minutes(verdict.retryAfterMs)}.`
+          : `Too many sign-in attempts from your network. Try again in ${minutes(verdict.retryAfterMs)}.`;
+      return loginPage(c, { next, email, error }, 429);
     }
     const user = await authenticate(db, email, parsed.data.password);
     if (!user) {
-      throttle.fail(email);
-      await writeAudit(db, { tenantId: null, actor: `user:${email}`, action: 'session.sign_in', succeeded: false });
+      await writeAudit(db, { tenantId: null, actor: attemptedActor(email), action: 'session.sign_in', succeeded: false });
       return loginPage(c, { next, email, error: 'That email and password do not match an account.' }, 401);
     }
-    throttle.succeed(email);
+    await throttle.succeeded(c, email);
+    // A session id the browser had before (someone else's on a shared machine, or one planted) ends here.
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) await deleteSession(db, previous);
     const session = await createSession(db, user.id);
     setSessionCookie(c, session.id);
+    deleteCookie(c, LOGIN_COOKIE, { path: '/login', secure: isSecureRequest(c) });
     await writeAudit(db, { tenantId: user.tenantId, actor: `user:${user.email}`, action: 'session.sign_in' });
     return c.redirect(next, 303);
   });
