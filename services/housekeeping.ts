@@ -6,7 +6,8 @@
  * each purge is one DELETE.
  */
 import type { Db } from '../db/client.ts';
-import { deleteSpentOAuthStates, deleteWebhookEventsBefore } from '../db/queries/housekeeping.ts';
+import { deleteSpentOAuthStates } from '../db/queries/oauth-states.ts';
+import { deleteWebhookEventsBefore } from '../db/queries/webhook-events.ts';
 import { deleteStaleLoginAttempts } from '../db/queries/login-attempts.ts';
 import { deleteExpiredSessions } from '../db/queries/users.ts';
 

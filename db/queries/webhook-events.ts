@@ -1,4 +1,5 @@
-import type { DbOrTx } from '../client.ts';
+import { lt } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
 import { webhookEvents } from '../schema.ts';
 
 /** One event of a QuickBooks webhook delivery: its id (see web/webhooks.ts) and the realms it names. */
@@ -22,4 +23,10 @@ export async function recordWebhookEvents(db: DbOrTx, events: readonly WebhookEv
     .onConflictDoNothing({ target: webhookEvents.eventId })
     .returning({ eventId: webhookEvents.eventId });
   return new Set(inserted.map((r) => r.eventId));
+}
+
+/** Webhook event ids received before `before`: Intuit stops redelivering long before, so they dedupe nothing. */
+export async function deleteWebhookEventsBefore(db: Db, before: Date): Promise<number> {
+  const rows = await db.delete(webhookEvents).where(lt(webhookEvents.receivedAt, before)).returning({ id: webhookEvents.eventId });
+  return rows.length;
 }
