@@ -9,7 +9,7 @@ import { findActiveApiKey } from '../db/queries/api-keys.ts';
 import { findSession, touchSession } from '../db/queries/users.ts';
 import { apiError, fieldErrors, readJson } from './api/errors.ts';
 import { SESSION_COOKIE } from './console/auth.ts';
-import type { AppDeps, AppEnv, Principal } from './deps.ts';
+import { keyPrincipal, userPrincipal, type AppDeps, type AppEnv, type Principal } from './deps.ts';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -60,12 +60,11 @@ const codecCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
       return apiError(c, 403, 'forbidden', `Requests from ${origin} may not use the codec.`);
     }
     if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(deps.db, sessionId!);
-    const { user } = session;
-    principal = { kind: 'user', id: user.id, name: user.email, role: user.role, tenantId: user.tenantId };
+    principal = userPrincipal(session.user);
   } else if (bearer) {
     const key = await findActiveApiKey(deps.db, bearer[1]!);
     if (!key) return apiError(c, 401, 'unauthenticated', 'This API key is not valid or has been revoked.');
-    principal = { kind: 'api_key', id: key.id, name: key.name, role: key.role, tenantId: key.tenantId };
+    principal = keyPrincipal(key);
   } else {
     return apiError(c, 401, 'unauthenticated', 'Sign in to the console in this browser first, or send an admin API key as "Authorization: Bearer <key>".');
   }

@@ -52,4 +52,14 @@ export interface Principal {
   tenantId: string | null;
 }
 
+/** The principal an API key acts as. */
+export function keyPrincipal(key: { id: number; name: string; role: Principal['role']; tenantId: string | null }): Principal {
+  return { kind: 'api_key', id: key.id, name: key.name, role: key.role, tenantId: key.tenantId };
+}
+
+/** The principal a signed-in person acts as (name = their email). */
+export function userPrincipal(user: { id: number; email: string; role: Principal['role']; tenantId: string | null }): Principal {
+  return { kind: 'user', id: user.id, name: user.email, role: user.role, tenantId: user.tenantId };
+}
+
 export type AppEnv = { Variables: { principal: Principal; deps: AppDeps; reads: ReadCache } };

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { findActiveApiKey, touchLastUsed } from '../../db/queries/api-keys.ts';
 import { can, refusal, type Permission } from '../../domain/permissions.ts';
-import type { AppEnv, Principal } from '../deps.ts';
+import { keyPrincipal, type AppEnv, type Principal } from '../deps.ts';
 import { apiError } from './errors.ts';
 
 /**
@@ -16,7 +16,7 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = await findActiveApiKey(db, match[1]!);
   if (!key) return apiError(c, 401, 'unauthenticated', 'This API key is not valid or has been revoked.');
   await touchLastUsed(db, key);
-  c.set('principal', { kind: 'api_key', id: key.id, name: key.name, role: key.role, tenantId: key.tenantId });
+  c.set('principal', keyPrincipal(key));
   await next();
 };
 

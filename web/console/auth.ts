@@ -7,6 +7,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { clearLoginAttempts, countLoginAttempt, LOGIN_WINDOW_MS, uncountLoginAttempt } from '../../db/queries/login-attempts.ts';
 import { findSession, SESSION_TTL_MS, touchSession } from '../../db/queries/users.ts';
+import { userPrincipal } from '../deps.ts';
 import { can, type ConsoleEnv, type Permission } from './env.ts';
 import { consoleHeaders, formFields, isSecureRequest, ownOrigin, refuse, safeNext } from './http.tsx';
 
@@ -63,7 +64,7 @@ export const loadSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, id);
   c.set('user', session.user);
   c.set('csrfToken', session.csrfToken);
-  c.set('principal', { kind: 'user', id: session.user.id, name: session.user.email, role: session.user.role, tenantId: session.user.tenantId });
+  c.set('principal', userPrincipal(session.user));
   await next();
 };
 
