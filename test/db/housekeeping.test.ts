@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
 import { countLoginAttempt } from '../../db/queries/login-attempts.ts';
+import { LoginThrottle } from '../../web/console/auth.ts';
+import type { ConsoleEnv } from '../../web/console/env.ts';
 import { createSession, createUser, findSession, hashSessionId } from '../../db/queries/users.ts';
 import { loginAttempts, oauthStates, sessions, tenants, webhookEvents } from '../../db/schema.ts';
 import { purgeExpired, startHousekeeping, type Purged } from '../../services/housekeeping.ts';
@@ -38,6 +41,23 @@ describe('sign-in attempts counted in Postgres', () => {
     expect(await countLoginAttempt(db.db, ['email:win@acme.example'], at(0))).toEqual([{ key: 'email:win@acme.example', attempts: 1, windowStart: start }]);
     expect((await countLoginAttempt(db.db, ['email:win@acme.example'], at(14)))[0]).toMatchObject({ attempts: 2, windowStart: start });
     expect((await countLoginAttempt(db.db, ['email:win@acme.example'], at(15)))[0]).toMatchObject({ attempts: 1, windowStart: new Date(start.getTime() + 15 * MIN) });
+  });
+});
+
+describe('the sign-in throttle', () => {
+  it('never asks anyone to wait longer than one window, even when a parallel attempt opened it a moment later', async () => {
+    const throttle = new LoginThrottle({ perAccount: 1 });
+    const app = new Hono<ConsoleEnv>();
+    app.get('/:at', async (c) => {
+      c.set('deps', { db: db.db } as ConsoleEnv['Variables']['deps']);
+      return c.json(await throttle.attempt(c, 'late@acme.example', new Date(Number(c.req.param('at')))));
+    });
+    const t = Date.now();
+    // The attempt that read the clock later reached the database first and opened the window.
+    expect(await (await app.request(`/${t + 2_000}`)).json()).toEqual({ allowed: true });
+    const refused = (await (await app.request(`/${t}`)).json()) as { allowed: false; retryAfterMs: number };
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBe(15 * MIN);
   });
 });
 

@@ -205,7 +205,9 @@ export class LoginThrottle {
     const counts = await countLoginAttempt(c.get('deps').db, [keys.account, ...(keys.address ? [keys.address] : [])], { windowMs: this.windowMs, now });
     const over = (key: string | undefined, max: number) => {
       const row = key ? counts.find((r) => r.key === key) : undefined;
-      return row && row.attempts > max ? Math.max(0, row.windowStart.getTime() + this.windowMs - now.getTime()) : undefined;
+      // Parallel attempts each read the clock before their upsert, so the window may have been opened by one that read
+      // it a moment later: never say more than a whole window.
+      return row && row.attempts > max ? Math.min(this.windowMs, Math.max(0, row.windowStart.getTime() + this.windowMs - now.getTime())) : undefined;
     };
     const byAddress = over(keys.address, this.perAddress);
     if (byAddress !== undefined) return { allowed: false, by: 'address', retryAfterMs: byAddress };
