@@ -346,7 +346,7 @@ export function entityPath(entity: QboEntityName): string {
 }
 
 /**
- * Quotes a value for a QBO query literal (`WHERE DocNumber = 'O''Brien'`). QBO escapes a quote with a backslash
+ * Quotes a value for a QBO query literal (`WHERE DisplayName = 'O\'Brien'`). QBO escapes a quote with a backslash
  * (`\'`), per Intuit's query docs and the SDKs; we escape backslashes first so user data cannot end the literal.
  */
 export function qboQueryLiteral(value: string): string {

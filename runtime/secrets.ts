@@ -45,11 +45,11 @@ export function parseEncryptionKeys(spec: string): EncryptionKey[] {
     .map((entry) => {
       const [id, b64] = entry.includes(':') ? (entry.split(':', 2) as [string, string]) : ['k1', entry];
       const key = Buffer.from(b64, 'base64');
-      if (key.length !== 32) throw new Error(`Token encryption key "${id}" must be 32 bytes, base64-encoded (got ${key.length}).`);
-      if (!/^[A-Za-z0-9_-]{1,20}$/.test(id)) throw new Error(`Token encryption key id "${id}" must be 1-20 letters, digits, "-" or "_".`);
+      if (key.length !== 32) throw new Error(`Encryption key "${id}" must be 32 bytes, base64-encoded (got ${key.length}).`);
+      if (!/^[A-Za-z0-9_-]{1,20}$/.test(id)) throw new Error(`Encryption key id "${id}" must be 1-20 letters, digits, "-" or "_".`);
       return { id, key };
     });
-  if (keys.length === 0) throw new Error('No token encryption key given.');
+  if (keys.length === 0) throw new Error('No encryption key given.');
   return keys;
 }
 
@@ -59,7 +59,7 @@ export function generateEncryptionKeySpec(id = 'k1'): string {
 
 export function createSecretBox(keys: EncryptionKey[]): SecretBox {
   const [current] = keys;
-  if (!current) throw new Error('No token encryption key given.');
+  if (!current) throw new Error('No encryption key given.');
   const byId = new Map(keys.map((k) => [k.id, k.key]));
   return {
     encrypt(plaintext, aad) {
