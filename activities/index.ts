@@ -6,14 +6,12 @@ import { createMappingActivities } from './mappings.ts';
 import { createProjectionActivities } from './projection.ts';
 import { createQboActivities, type QboActivityDeps } from './qbo.ts';
 import { createReconcileActivities, type ReconcileActivityDeps } from './reconcile.ts';
-import { createRecordActivities } from './records.ts';
 
 export type ActivityDeps = QboActivityDeps & { db: Db } & Pick<ReconcileActivityDeps, 'workflowDefaults'>;
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createRecordActivities(deps),
     ...createProjectionActivities(deps),
     ...createMappingActivities(deps),
     ...createAuditActivities(deps),

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { projectSync, recordAttempt } from '../db/queries/syncs.ts';
-import type { AttemptEvidence, ProjectionFacts, SyncEvent, SyncStatus } from '../domain/sync.ts';
+import { projectSync } from '../db/queries/syncs.ts';
+import type { ProjectionFacts, SyncEvent, SyncStatus } from '../domain/sync.ts';
 import { writeStorable } from './storable.ts';
 
 export interface ProjectionActivityDeps {
@@ -15,9 +15,6 @@ export function createProjectionActivities({ db }: ProjectionActivityDeps) {
      */
     async projectSync(input: { status: SyncStatus; events: SyncEvent[]; facts?: ProjectionFacts }): Promise<void> {
       await writeStorable('projection', input, (v) => projectSync(db, v.status, v.events, v.facts), { workflowId: input.status.workflowId });
-    },
-    async recordAttempt(input: { workflowId: string; tenantId: string; attempt: AttemptEvidence }): Promise<void> {
-      await writeStorable('attempt evidence', input, (v) => recordAttempt(db, v.workflowId, v.tenantId, v.attempt), { workflowId: input.workflowId });
     },
   };
 }

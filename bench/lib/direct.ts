@@ -14,7 +14,7 @@ import type { ResolvedRef } from '../../qbo/mappers.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../runtime/secrets.ts';
 import type { Stack } from './stack.ts';
 
-/** The latest stored version of a record, as the workflow's loadRecordVersion would read it. */
+/** The latest stored version of a record, as the push activity reads it. */
 export async function readRecord(db: Db, key: { tenantId: string; recordType: string; sourceId: string }): Promise<AwraRecord> {
   const [row] = await db
     .select()
