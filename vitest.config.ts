@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const FAST = [
   'test/domain/**/*.test.ts',
   'test/qbo/**/*.test.ts',
+  'test/simulator/**/*.test.ts',
   'test/workflows/**/*.test.ts',
   'test/runtime/secrets.test.ts',
   'test/runtime/payload-codec.test.ts',

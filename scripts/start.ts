@@ -14,7 +14,7 @@ import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { startTemporalDevServer, type DevServer } from './dev-server.ts';
-import { startSimulator, type StartedSimulator } from '../qbo/simulator/index.ts';
+import { startSimulator, type StartedSimulator } from '../simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
 import { DEMO_TENANT, seedDemo, watchDemo } from './demo.ts';

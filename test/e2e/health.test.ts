@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { mappings, qboConnections, qboRefs } from '../../db/schema.ts';
-import { signWebhook } from '../../qbo/simulator/index.ts';
+import { signWebhook } from '../../simulator/index.ts';
 import { awra } from '../fixtures/awra.ts';
 import { createHarness, eventually, WEBHOOK_VERIFIER, type Harness } from '../support/harness.ts';
 import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyQboResponse } from '../../qbo/classify.ts';
 import { createQboClient, entityFrom, queryRows, type QboCallContext, type QboClient } from '../../qbo/client.ts';
 import { createRealmLimiter } from '../../qbo/rate-limit.ts';
-import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
+import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
 import type { QboNameListEntity } from '../../qbo/types.ts';
 
 const quietLogger = { info: () => {}, warn: () => {} };

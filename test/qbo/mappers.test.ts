@@ -10,7 +10,7 @@ import {
   toQboPayload,
 } from '../../qbo/mappers.ts';
 import type { ResolvedRef } from '../../qbo/mappers.ts';
-import { parseQuery } from '../../qbo/simulator/query.ts';
+import { parseQuery } from '../../simulator/query.ts';
 import { RECORD_TYPES } from '../../domain/vocabulary.ts';
 
 const envelope = { tenantId: 'acme', status: 'posted', version: 3 } as const;

@@ -9,7 +9,7 @@ import OAuthClient from 'intuit-oauth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createQboClient } from '../../qbo/client.ts';
 import { createQboOAuth, QboOAuthError, type QboOAuth, type QboOAuthOptions } from '../../qbo/oauth.ts';
-import { startSimulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
+import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
 
 interface Hit {
   path: string;

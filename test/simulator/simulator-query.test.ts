@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseQuery } from '../../qbo/simulator/query.ts';
-import { createSimulator, type Simulator } from '../../qbo/simulator/index.ts';
-import { simClient, type SimClient } from '../../qbo/simulator/testing.ts';
+import { parseQuery } from '../../simulator/query.ts';
+import { createSimulator, type Simulator } from '../../simulator/index.ts';
+import { simClient, type SimClient } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulator, SimulatedNetworkError, startSimulator, type Simulator, type StartedSimulator } from '../../qbo/simulator/index.ts';
-import { simClient, toSimResponse, type SimClient } from '../../qbo/simulator/testing.ts';
+import { createSimulator, SimulatedNetworkError, startSimulator, type Simulator, type StartedSimulator } from '../../simulator/index.ts';
+import { simClient, toSimResponse, type SimClient } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 

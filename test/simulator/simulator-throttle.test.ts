@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../qbo/simulator/index.ts';
-import { simClient } from '../../qbo/simulator/testing.ts';
+import { createSimulator } from '../../simulator/index.ts';
+import { simClient } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const THROTTLE_XML = /<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429<\/Message>/;

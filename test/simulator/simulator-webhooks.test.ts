@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../qbo/simulator/index.ts';
-import { simClient } from '../../qbo/simulator/testing.ts';
+import { createSimulator } from '../../simulator/index.ts';
+import { simClient } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const VERIFIER = 'verifier-token-from-the-developer-portal';

@@ -1,4 +1,4 @@
-import { currencyExponent } from '../../domain/money.ts';
+import { currencyExponent } from '../domain/money.ts';
 import type { EntityDef } from './entities.ts';
 import { businessValidation, invalidReference } from './errors.ts';
 import { CURRENCY_NAMES } from './seed.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../qbo/simulator/index.ts';
-import { simClient, toSimResponse, type SimResponse } from '../../qbo/simulator/testing.ts';
+import { createSimulator, type Simulator } from '../../simulator/index.ts';
+import { simClient, toSimResponse, type SimResponse } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 

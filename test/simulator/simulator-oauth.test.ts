@@ -1,7 +1,7 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSimulator, type CompanyCredentials, type Simulator, type SimulatorOptions } from '../../qbo/simulator/index.ts';
-import { simClient, toSimResponse, type SimResponse } from '../../qbo/simulator/testing.ts';
+import { createSimulator, type CompanyCredentials, type Simulator, type SimulatorOptions } from '../../simulator/index.ts';
+import { simClient, toSimResponse, type SimResponse } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const REDIRECT = 'https://app.example.com/callback';

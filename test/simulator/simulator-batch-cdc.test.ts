@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../qbo/simulator/index.ts';
-import { simClient, type SimClient } from '../../qbo/simulator/testing.ts';
+import { createSimulator, type Simulator } from '../../simulator/index.ts';
+import { simClient, type SimClient } from '../../simulator/testing.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
