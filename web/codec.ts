@@ -6,15 +6,14 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { findActiveApiKey } from '../db/queries/api-keys.ts';
-import { findSession, touchSession } from '../db/queries/users.ts';
+import { findSession } from '../db/queries/users.ts';
 import { apiError, fieldErrors, readJson } from './api/errors.ts';
-import { SESSION_COOKIE } from './console/auth.ts';
+import { keepSessionAlive, SESSION_COOKIE } from './console/auth.ts';
+import { ownOrigin } from './console/http.tsx';
 import { keyPrincipal, userPrincipal, type AppDeps, type AppEnv, type Principal } from './deps.ts';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Reading histories in the Temporal UI is using the console: it keeps the session from idling out, like its pages. */
-const TOUCH_EVERY_MS = 5 * 60_000;
 
 const base64 = z.string().max(MAX_BODY_BYTES).regex(BASE64, 'must be base64');
 /** A Payload in proto JSON, as the Temporal UI and `temporal` CLI send it: bytes as base64. */
@@ -56,10 +55,11 @@ const codecCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (session) {
     // A cookie rides along on any request the browser makes to this site: only the UI's and our own pages may use it.
     const origin = c.req.header('origin');
-    if (origin && origin !== originOf(deps.temporalUiUrl) && origin !== new URL(c.req.url).origin) {
+    if (origin && origin !== originOf(deps.temporalUiUrl) && origin !== ownOrigin(c)) {
       return apiError(c, 403, 'forbidden', `Requests from ${origin} may not use the codec.`);
     }
-    if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(deps.db, sessionId!);
+    // Reading histories in the Temporal UI is using the console: it keeps the session from idling out, like its pages.
+    await keepSessionAlive(deps.db, sessionId!, session);
     principal = userPrincipal(session.user);
   } else if (bearer) {
     const key = await findActiveApiKey(deps.db, bearer[1]!);

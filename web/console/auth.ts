@@ -7,13 +7,18 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { clearLoginAttempts, countLoginAttempt, LOGIN_WINDOW_MS, uncountLoginAttempt } from '../../db/queries/login-attempts.ts';
 import { findSession, SESSION_TTL_MS, touchSession } from '../../db/queries/users.ts';
-import { userPrincipal } from '../deps.ts';
+import { userPrincipal, type AppDeps } from '../deps.ts';
 import { can, type ConsoleEnv, type Permission } from './env.ts';
 import { consoleHeaders, formFields, isSecureRequest, ownOrigin, refuse, safeNext } from './http.tsx';
 
 export const SESSION_COOKIE = 'qsh_session';
 /** Refresh `last_seen_at` at most this often, so reading pages does not write on every request. */
 const TOUCH_EVERY_MS = 5 * 60_000;
+
+/** Marks the session as in use (at most every few minutes), so working people do not reach the idle limit. */
+export async function keepSessionAlive(db: AppDeps['db'], id: string, session: { lastSeenAt: Date }): Promise<void> {
+  if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, id);
+}
 
 export function setSessionCookie(c: Context, id: string): void {
   setCookie(c, SESSION_COOKIE, id, {
@@ -61,7 +66,7 @@ export const loadSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     }
     return c.redirect(login, 303);
   }
-  if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, id);
+  await keepSessionAlive(db, id, session);
   c.set('user', session.user);
   c.set('csrfToken', session.csrfToken);
   c.set('principal', userPrincipal(session.user));
