@@ -21,7 +21,7 @@
 import { storeRecordVersion } from '../db/queries/records.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { classifyQboResponse } from '../qbo/classify.ts';
-import { createQboClient, qboQueryLiteral, queryRows, type QboClient } from '../qbo/client.ts';
+import { createQboClient, qboQueryLiteral, queryRows } from '../qbo/client.ts';
 import { qboDocNumber, toQboPayload, type ResolvedRef } from '../qbo/mappers.ts';
 import { createRealmLimiter } from '../qbo/rate-limit.ts';
 import type { QboBatchBody, QboBatchItemRequest } from '../qbo/types.ts';
@@ -95,10 +95,14 @@ runScript(async () => {
 
   const t0 = Date.now();
   const stopAt = t0 + args.seconds * 1_000;
+  const laneOf = (name: (typeof lanes)[number]): Lane => {
+    const tenant = tenants[name]!;
+    return { stack, name, tenant, records: recordsOf[name]!, creds: creds.get(tenant.tenantId)!, batchPerMinute: args.batchPerMinute, stopAt };
+  };
   const results = await Promise.all([
-    runBatchLane(stack, tenants.batch!, recordsOf.batch!, creds.get(tenants.batch!.tenantId)!, args, stopAt),
-    runSingleLane(stack, 'single', tenants.single!, recordsOf.single!, creds.get(tenants.single!.tenantId)!, args, stopAt, true),
-    runSingleLane(stack, 'create-only', tenants['create-only']!, recordsOf['create-only']!, creds.get(tenants['create-only']!.tenantId)!, args, stopAt, false),
+    runBatchLane(laneOf('batch'), args.batchLanes),
+    runSingleLane(laneOf('single'), { concurrency: args.singleConcurrency, lookup: true }),
+    runSingleLane(laneOf('create-only'), { concurrency: args.singleConcurrency, lookup: false }),
   ]);
 
   // A rolling-minute budget is spent in bursts (a whole minute's worth as soon as the window allows), so rates are
@@ -136,21 +140,50 @@ runScript(async () => {
   });
 });
 
-function newLane(stack: Stack, name: string, t: BenchTenant): LaneResult {
-  const s = stack.sim.sim.stats(t.realmId);
-  return { name, done: [], synced: 0, adopted: 0, blocked: {}, requeued: 0, batchResends: 0, requestsBefore: s.requests, requestsAfter: 0, throttled: 0, replays: 0, duplicates: 0, syncedNotInQbo: 0 };
+/** A lane: its own simulator company, its bills, and when it stops. */
+interface Lane {
+  stack: Stack;
+  name: string;
+  tenant: BenchTenant;
+  records: BenchRecord[];
+  creds: { realmId: string; accessToken: string };
+  /** The limiter's batch budget (the single lanes send no batch). */
+  batchPerMinute: number;
+  stopAt: number;
 }
 
-function finishLane(stack: Stack, r: LaneResult, t: BenchTenant, syncedIds: Map<string, string>): LaneResult {
-  const s = stack.sim.sim.stats(t.realmId);
-  r.requestsAfter = s.requests;
-  r.throttled = s.throttled;
-  r.replays = s.replays;
-  const byDoc = new Map<string, string[]>();
-  for (const e of stack.sim.sim.ledger({ realmId: t.realmId, entity: 'Bill' })) byDoc.set(String(e.DocNumber), [...(byDoc.get(String(e.DocNumber)) ?? []), String(e.Id)]);
-  for (const ids of byDoc.values()) if (ids.length > 1) r.duplicates += ids.length - 1;
-  for (const [doc, id] of syncedIds) if (!(byDoc.get(doc) ?? []).includes(id)) r.syncedNotInQbo += 1;
-  return r;
+/** A lane's QuickBooks client (the product's limiter), its counters and what it synced. */
+function openLane({ stack, name, tenant: t, creds, batchPerMinute }: Lane) {
+  const before = stack.sim.sim.stats(t.realmId);
+  const r: LaneResult = { name, done: [], synced: 0, adopted: 0, blocked: {}, requeued: 0, batchResends: 0, requestsBefore: before.requests, requestsAfter: 0, throttled: 0, replays: 0, duplicates: 0, syncedNotInQbo: 0 };
+  /** DocNumber → the QuickBooks id this lane holds for it. */
+  const syncedIds = new Map<string, string>();
+  return {
+    r,
+    client: createQboClient({ baseUrl: stack.sim.url, limiter: createRealmLimiter({ batchPerMinute }) }),
+    ctx: { realmId: creds.realmId, accessToken: creds.accessToken },
+    synced(record: AwraRecord, qboId: string | undefined, how: 'created' | 'adopted') {
+      if (how === 'adopted') r.adopted += 1;
+      r.synced += 1;
+      r.done.push(Date.now());
+      if (qboId) syncedIds.set(qboDocNumber(record.number), qboId);
+    },
+    blocked(failureClass: string) {
+      r.blocked[failureClass] = (r.blocked[failureClass] ?? 0) + 1;
+    },
+    /** The lane's figures, with QuickBooks' ledger checked for duplicates and for what the lane says it synced. */
+    finish(): LaneResult {
+      const s = stack.sim.sim.stats(t.realmId);
+      r.requestsAfter = s.requests;
+      r.throttled = s.throttled;
+      r.replays = s.replays;
+      const byDoc = new Map<string, string[]>();
+      for (const e of stack.sim.sim.ledger({ realmId: t.realmId, entity: 'Bill' })) byDoc.set(String(e.DocNumber), [...(byDoc.get(String(e.DocNumber)) ?? []), String(e.Id)]);
+      for (const ids of byDoc.values()) if (ids.length > 1) r.duplicates += ids.length - 1;
+      for (const [doc, id] of syncedIds) if (!(byDoc.get(doc) ?? []).includes(id)) r.syncedNotInQbo += 1;
+      return r;
+    },
+  };
 }
 
 async function prepare(stack: Stack, r: BenchRecord): Promise<{ record: AwraRecord; refs: Map<string, ResolvedRef> }> {
@@ -158,21 +191,11 @@ async function prepare(stack: Stack, r: BenchRecord): Promise<{ record: AwraReco
   return { record, refs: await resolveRefs(stack.db.db, record) };
 }
 
-/** One request per bill: duplicate lookup (if `lookup`) then create, with the product's limiter, `singleConcurrency` at a time. */
-async function runSingleLane(
-  stack: Stack,
-  name: string,
-  t: BenchTenant,
-  records: BenchRecord[],
-  creds: { realmId: string; accessToken: string },
-  args: { singleConcurrency: number; batchPerMinute: number },
-  stopAt: number,
-  lookup: boolean,
-): Promise<LaneResult> {
-  const r = newLane(stack, name, t);
-  const client = createQboClient({ baseUrl: stack.sim.url, limiter: createRealmLimiter({ batchPerMinute: args.batchPerMinute }) });
-  const ctx = { realmId: creds.realmId, accessToken: creds.accessToken };
-  const syncedIds = new Map<string, string>();
+/** One request per bill: duplicate lookup (if `lookup`) then create, with the product's limiter, `concurrency` at a time. */
+async function runSingleLane(input: Lane, { concurrency, lookup }: { concurrency: number; lookup: boolean }): Promise<LaneResult> {
+  const { stack, tenant: t, records, stopAt } = input;
+  const lane = openLane(input);
+  const { client, ctx } = lane;
   let next = 0;
   const worker = async () => {
     while (Date.now() < stopAt) {
@@ -184,10 +207,7 @@ async function runSingleLane(
         const rows = queryRows(q, 'Bill') as unknown as Record<string, unknown>[];
         const ours = rows.find((e) => isOurs(record, e));
         if (ours) {
-          r.adopted += 1;
-          r.synced += 1;
-          r.done.push(Date.now());
-          syncedIds.set(qboDocNumber(record.number), String(ours.Id));
+          lane.synced(record, String(ours.Id), 'adopted');
           continue;
         }
       }
@@ -195,33 +215,23 @@ async function runSingleLane(
       const resp = await client.create(ctx, payload.entity, payload.body, { requestId: `sg-${t.tenantId}-${record.sourceId}`.slice(0, 50) });
       const c = classifyQboResponse(resp);
       if (c.class === 'accepted') {
-        r.synced += 1;
-        r.done.push(Date.now());
         const bill = (resp.body as { Bill?: { Id: string } }).Bill;
-        if (bill) syncedIds.set(qboDocNumber(record.number), String(bill.Id));
+        lane.synced(record, bill && String(bill.Id), 'created');
       } else {
-        r.blocked[c.class] = (r.blocked[c.class] ?? 0) + 1;
+        lane.blocked(c.class);
       }
     }
   };
-  await Promise.all(Array.from({ length: args.singleConcurrency }, worker));
-  return finishLane(stack, r, t, syncedIds);
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return lane.finish();
 }
 
-/** The bench-only batch pusher (see the module comment). */
-async function runBatchLane(
-  stack: Stack,
-  t: BenchTenant,
-  records: BenchRecord[],
-  creds: { realmId: string; accessToken: string },
-  args: { batchLanes: number; batchPerMinute: number },
-  stopAt: number,
-): Promise<LaneResult> {
-  const r = newLane(stack, 'batch', t);
-  const client: QboClient = createQboClient({ baseUrl: stack.sim.url, limiter: createRealmLimiter({ batchPerMinute: args.batchPerMinute }) });
-  const ctx = { realmId: creds.realmId, accessToken: creds.accessToken };
+/** The bench-only batch pusher (see the module comment), `senders` batches in flight at a time. */
+async function runBatchLane(input: Lane, senders: number): Promise<LaneResult> {
+  const { stack, tenant: t, records, stopAt } = input;
+  const lane = openLane(input);
+  const { r, client, ctx } = lane;
   const queue = [...records];
-  const syncedIds = new Map<string, string>();
   let batchSeq = 0;
 
   const oneBatch = async (items: BenchRecord[]) => {
@@ -240,12 +250,9 @@ async function runBatchLane(
     prepared.forEach((p, i) => {
       const ours = rows.find((e) => String(e.DocNumber) === qboDocNumber(p.record.number) && isOurs(p.record, e));
       if (ours) {
-        r.adopted += 1;
-        r.synced += 1;
-        r.done.push(Date.now());
-        syncedIds.set(qboDocNumber(p.record.number), String(ours.Id));
+        lane.synced(p.record, String(ours.Id), 'adopted');
       } else if (rows.some((e) => String(e.DocNumber) === qboDocNumber(p.record.number))) {
-        r.blocked.duplicate_risk = (r.blocked.duplicate_risk ?? 0) + 1;
+        lane.blocked('duplicate_risk');
       } else {
         toSend.push({ rec: items[i]!, ...p });
       }
@@ -266,9 +273,7 @@ async function runBatchLane(
           const a = answers.get(`b${i}`);
           const bill = a?.Bill as { Id?: string } | undefined;
           if (bill?.Id) {
-            r.synced += 1;
-            r.done.push(Date.now());
-            syncedIds.set(qboDocNumber(s.record.number), String(bill.Id));
+            lane.synced(s.record, String(bill.Id), 'created');
             return;
           }
           const ic = a?.Fault ? classifyItemFault(a.Fault, resp.intuitTid) : { class: 'outcome_uncertain' as const, retryable: true };
@@ -276,7 +281,7 @@ async function runBatchLane(
             queue.push(s.rec);
             r.requeued += 1;
           } else {
-            r.blocked[ic.class] = (r.blocked[ic.class] ?? 0) + 1;
+            lane.blocked(ic.class);
           }
         });
         return;
@@ -294,9 +299,9 @@ async function runBatchLane(
     }
   };
 
-  const lane = async () => {
+  const sender = async () => {
     while (Date.now() < stopAt && queue.length > 0) await oneBatch(queue.splice(0, 30));
   };
-  await Promise.all(Array.from({ length: args.batchLanes }, lane));
-  return finishLane(stack, r, t, syncedIds);
+  await Promise.all(Array.from({ length: senders }, sender));
+  return lane.finish();
 }

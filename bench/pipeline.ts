@@ -37,7 +37,7 @@ runScript(async () => {
 
   const records = spreadBills(tenants, args.records, (t, i) => billRecord(t.tenantId, i, t.vendorId));
   const ids = records.map(workflowIdOf);
-  const pids: Record<string, number> = { worker: stack.worker.pid, temporal: stack.temporal.server.process.pid!, 'bench (API, simulator)': process.pid, ...(stack.db.pid ? { pglite: stack.db.pid } : {}) };
+  const pids: Record<string, number> = { worker: stack.worker.pid, temporal: stack.temporal.server.child.pid!, 'bench (API, simulator)': process.pid, ...(stack.db.pid ? { pglite: stack.db.pid } : {}) };
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid) ?? 0]));
   let rssPeak = 0;
   const rssSampler = setInterval(() => {

@@ -1,34 +1,37 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../workflows/search-attributes.ts';
+import { ChildNotReadyError, type Supervisor, type SupervisedChild } from './supervisor.ts';
 
 export interface DevServer {
   address: string;
   uiUrl: string;
-  process: ChildProcess;
+  child: SupervisedChild;
   stop(): Promise<void>;
 }
 
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it answers. */
-export async function startTemporalDevServer(opts: {
-  cli: string;
-  dbFile: string;
-  port: number;
-  uiPort: number;
-  namespace: string;
-  /**
-   * The server's own output goes to this file: under load its SQLite store logs retried operations as errors,
-   * which would bury what a person needs to read. Its tail is printed if the server fails to start.
-   */
-  logFile: string;
-  /**
-   * The codec endpoint the Web UI decodes payloads with (the web app's /codec). The CLI cannot tell the UI to send
-   * cookies with it, so each engineer turns on "Include cross-origin credentials" in the UI once (README).
-   */
-  uiCodecEndpoint?: string;
-}): Promise<DevServer> {
+export async function startTemporalDevServer(
+  supervisor: Supervisor,
+  opts: {
+    cli: string;
+    dbFile: string;
+    port: number;
+    uiPort: number;
+    namespace: string;
+    /**
+     * The server's own output goes to this file: under load its SQLite store logs retried operations as errors,
+     * which would bury what a person needs to read. Its tail is printed if the server fails to start.
+     */
+    logFile: string;
+    /**
+     * The codec endpoint the Web UI decodes payloads with (the web app's /codec). The CLI cannot tell the UI to send
+     * cookies with it, so each engineer turns on "Include cross-origin credentials" in the UI once (README).
+     */
+    uiCodecEndpoint?: string;
+  },
+): Promise<DevServer> {
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const args = [
     'server', 'start-dev',
@@ -42,46 +45,26 @@ export async function startTemporalDevServer(opts: {
     ...(opts.namespace !== 'default' ? ['--namespace', opts.namespace] : []),
     ...SEARCH_ATTRIBUTE_CLI_ARGS.flatMap((a) => ['--search-attribute', a]),
   ];
-  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = createWriteStream(opts.logFile, { flags: 'a' });
-  child.stdout?.pipe(out, { end: false });
-  child.stderr?.pipe(out, { end: false });
-  const tail = () => {
-    try {
-      return `\n${readFileSync(opts.logFile, 'utf8').split('\n').slice(-15).join('\n')}`;
-    } catch {
-      return '';
-    }
-  };
+  const child = supervisor.start({ name: 'Temporal dev server', command: opts.cli, args, output: { file: opts.logFile } });
   const address = `127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + 60_000;
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
-  for (;;) {
-    if (exited !== null) throw new Error(`The Temporal dev server exited (code ${exited}); is port ${opts.port} or ${opts.uiPort} in use? Its log (${opts.logFile}):${tail()}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      await conn.workflowService.getSystemInfo({});
-      await conn.close();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGTERM');
-        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}. Its log (${opts.logFile}):${tail()}`);
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+  try {
+    await child.waitFor(
+      `it answered on ${address}`,
+      async () => {
+        const conn = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await conn.workflowService.getSystemInfo({});
+        } finally {
+          await conn.close();
+        }
+        return true;
+      },
+      { timeoutMs: 60_000 },
+    );
+  } catch (err) {
+    await child.stop();
+    const exitedEarly = err instanceof ChildNotReadyError && err.exit;
+    throw new Error(`${(err as Error).message}${exitedEarly ? `\nIs port ${opts.port} or ${opts.uiPort} in use?` : ''}`, { cause: err });
   }
-  return {
-    address,
-    uiUrl: `http://localhost:${opts.uiPort}`,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
-  };
+  return { address, uiUrl: `http://localhost:${opts.uiPort}`, child, stop: () => child.stop() };
 }

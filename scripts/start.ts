@@ -2,7 +2,6 @@
  * `npm start`: the whole product on one machine with no other set-up — Temporal dev server (+ Web UI), embedded
  * Postgres, migrations, worker and web console. TEMPORAL_ADDRESS / DATABASE_URL switch the embedded parts off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDb, type DbHandle } from '../db/client.ts';
@@ -13,7 +12,8 @@ import { DEV_USERS, ensureDevUsers } from '../db/queries/users.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { connectTemporalClient, ensureSearchAttributes } from '../runtime/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
-import { startTemporalDevServer, type DevServer } from './dev-server.ts';
+import { startTemporalDevServer } from './dev-server.ts';
+import { createSupervisor, type SupervisedChild } from './supervisor.ts';
 import { startSimulator, type StartedSimulator } from '../simulator/index.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
@@ -27,8 +27,7 @@ const config = loadConfig();
 const dataDir = dataDirOf(config);
 const log = (line: string) => console.log(line);
 
-const children: ChildProcess[] = [];
-let devServer: DevServer | undefined;
+const supervisor = createSupervisor();
 let embeddedPg: LocalDatabase | undefined;
 let progressDb: DbHandle | undefined;
 let simulator: StartedSimulator | undefined;
@@ -39,18 +38,8 @@ async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   log('Stopping…');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((res) => {
-          if (child.exitCode !== null || child.signalCode !== null) return res();
-          child.once('exit', () => res());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
-  await devServer?.stop();
+  // The web app, the worker, then the Temporal dev server: each stops before what it depends on.
+  await supervisor.stopAll();
   await simulator?.close();
   await progressDb?.close().catch(() => undefined);
   await embeddedPg?.close();
@@ -59,39 +48,25 @@ async function shutdown(code: number) {
   process.exit(code);
 }
 
-function runNode(name: string, file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, file)], {
+function runNode(name: string, file: string, env: NodeJS.ProcessEnv): SupervisedChild {
+  return supervisor.start({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(PROJECT_ROOT, file)],
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
+    // The terminal itself: at a terminal the logs are readable lines, piped they are JSON (runtime/logger.ts).
+    output: 'inherit',
+    // A product without its worker or web app is no use: either stopping by itself stops everything.
+    onUnexpectedExit: ({ code, signal }) => {
+      if (stopping) return;
       console.error(`The ${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping everything.`);
       void shutdown(1);
-    }
+    },
   });
-  children.push(child);
-  return child;
 }
 
 
 const devSecret = (name: string, make: () => string) => keptSecret(dataDir, name, make);
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline && !stopping) {
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-      last = await res.text();
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`The app did not become healthy at ${url}: ${last}`);
-}
 
 async function main() {
   process.once('SIGINT', () => void shutdown(0));
@@ -109,7 +84,7 @@ async function main() {
   let temporalUiUrl = config.TEMPORAL_UI_URL;
   if (!temporalAddress) {
     const cli = ensureTemporalCli(log);
-    devServer = await startTemporalDevServer({
+    const devServer = await startTemporalDevServer(supervisor, {
       cli,
       dbFile: join(dataDir, 'temporal.sqlite'),
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
@@ -181,10 +156,11 @@ async function main() {
     TEMPORAL_UI_URL: temporalUiUrl,
   };
   runNode('worker', 'worker/main.ts', env);
-  runNode('web app', 'web/main.ts', env);
+  const web = runNode('web app', 'web/main.ts', env);
 
   const appUrl = `http://127.0.0.1:${config.PORT}`;
-  await waitForHealth(`${appUrl}/healthz`, 120_000);
+  // Healthy means Postgres, Temporal and the worker all answer the web app.
+  await web.waitForUrl(`${appUrl}/healthz`, { timeoutMs: 120_000, intervalMs: 500 });
   recorded = true;
   recordStart(dataDir, { pid: process.pid, appUrl, ...(simulatorUrl ? { simulatorUrl } : {}), temporalAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
   const banner = () => {

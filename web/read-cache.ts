@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Short-lived answers for the read models that aggregate the whole projection (counts per state, the 14-day trend,
  * mapping health, the action queue's root-cause groups). Each costs 0.1–0.4 s of database time at 100,000 records
@@ -14,6 +16,11 @@
  *
  * Records change state in the worker, not here, so a page may show figures up to `maxAgeMs` old (plus the time of one
  * computation); the pages say "as of" when they serve a cached answer. `maxAgeMs` 0 turns caching off.
+ *
+ * lru-cache's `fetch` does the sharing, the serving of the held answer while one refresh runs, the bound on keys and
+ * the dropping of computations begun before `invalidate()`. Ages are measured here, from `asOf`, not with
+ * lru-cache's `ttl`: the ages differ per key, a stale answer has an upper bound (`maxStaleMs`) that lru-cache does
+ * not know, and an answer is old at exactly `maxAgeMs` (lru-cache's `ttl` only after it).
  */
 export interface ReadCache {
   /** The answer for `key`, computed by `load` when there is no usable one; `ages` overrides the cache's for this key. */
@@ -35,67 +42,57 @@ export interface CacheAges {
 }
 
 export interface ReadCacheOptions extends CacheAges {
-  /** Most keys kept (default 500); the oldest are dropped beyond it. */
+  /** Most keys kept (default 500); the least recently used are dropped beyond it. */
   maxEntries?: number;
   now?: () => number;
   /** A background refresh failed; the stale answer stays until maxStaleMs. */
   onError?: (key: string, err: unknown) => void;
 }
 
-interface Entry {
-  generation: number;
-  answer?: Cached<unknown>;
-  /** The computation in flight for this key, if any. */
-  pending?: Promise<Cached<unknown>>;
+/** What the caller that starts a computation hands it: the load, and whether that caller was served a stale answer. */
+interface Computation {
+  load: () => Promise<unknown>;
+  inBackground: boolean;
 }
 
 export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const now = opts.now ?? Date.now;
-  const maxEntries = opts.maxEntries ?? 500;
-  const entries = new Map<string, Entry>();
-  let generation = 0;
-
-  const compute = (key: string, entry: Entry, load: () => Promise<unknown>): Promise<Cached<unknown>> => {
-    if (entry.pending) return entry.pending;
-    const started = now();
-    const pending = load()
-      .then((value) => {
-        const answer = { value, asOf: new Date(started) };
-        // An invalidation while this ran makes its answer too old to keep, but its caller still gets it.
-        if (entry.generation === generation && entries.get(key) === entry) entry.answer = answer;
-        return answer;
-      })
-      .finally(() => {
-        if (entry.pending === pending) delete entry.pending;
-      });
-    entry.pending = pending;
-    return pending;
-  };
+  const answers = new LRUCache<string, Cached<unknown>, Computation>({
+    max: opts.maxEntries ?? 500,
+    fetchMethod: async (key, _held, { context }) => {
+      const started = now();
+      try {
+        return { value: await context.load(), asOf: new Date(started) };
+      } catch (err) {
+        // Nobody waits for a refresh begun behind a stale answer, so its failure is reported here.
+        if (context.inBackground) opts.onError?.(key, err);
+        throw err;
+      }
+    },
+    // A failed refresh leaves the answer it was replacing (until maxStaleMs); a failed first computation keeps nothing.
+    noDeleteOnFetchRejection: true,
+    // invalidate() aborts the computations in flight: their callers still get the answer, which is not kept.
+    ignoreFetchAbort: true,
+  });
 
   return {
     async get<T>(key: string, load: () => Promise<T>, ages: CacheAges = opts): Promise<Cached<T>> {
       const maxAge = ages.maxAgeMs;
       const maxStale = ages.maxStaleMs ?? maxAge * 6;
       if (maxAge <= 0) return { value: await load(), asOf: new Date(now()) };
-      let entry = entries.get(key);
-      if (!entry || entry.generation !== generation) {
-        entry = { generation };
-        entries.delete(key);
-        entries.set(key, entry);
-        while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-      }
-      const answer = entry.answer;
-      const age = answer ? now() - answer.asOf.getTime() : Number.POSITIVE_INFINITY;
-      if (answer && age < maxAge) return answer as Cached<T>;
-      if (answer && age < maxStale) {
-        compute(key, entry, load).catch((err) => opts.onError?.(key, err));
-        return answer as Cached<T>;
-      }
-      return (await compute(key, entry, load)) as Cached<T>;
+      // The answer held for the key, also while a refresh of it runs.
+      const held = answers.peek(key);
+      const age = held ? now() - held.asOf.getTime() : Number.POSITIVE_INFINITY;
+      const servable = age < maxStale;
+      const answer = await answers.forceFetch(key, {
+        forceRefresh: age >= maxAge,
+        allowStale: servable,
+        context: { load, inBackground: servable && held !== undefined },
+      });
+      return answer as Cached<T>;
     },
     invalidate() {
-      generation += 1;
-      entries.clear();
+      answers.clear();
     },
   };
 }

@@ -2,13 +2,14 @@
  * Process housekeeping for benchmark and drill scripts: a cleanup registry that runs on normal exit, on an error and
  * on SIGINT/SIGTERM/SIGHUP; child processes that are always stopped; free ports that avoid the ones `npm start` uses.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createSupervisor, type ChildSpec, type SupervisedChild } from '../../scripts/supervisor.ts';
 
 type Cleanup = { name: string; fn: () => Promise<void> | void };
 const cleanups: Cleanup[] = [];
-const children = new Set<ChildProcess>();
+/** Every child a bench starts (through `spawnChild`, or the Temporal dev server); it kills what is left at exit. */
+export const supervisor = createSupervisor();
 let cleaning: Promise<void> | undefined;
 
 /** Registers a cleanup step; steps run in reverse order of registration. Returns a function that unregisters it. */
@@ -45,15 +46,11 @@ export function runCleanup(): Promise<void> {
         console.error(`cleanup: ${step.name} failed: ${(err as Error).message}`);
       }
     }
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // Children whose stop was not a cleanup step (or whose step timed out).
+    await supervisor.stopAll();
   })();
   return cleaning;
 }
-
-// Last resort if the script dies without running the cleanup (an exception escaping everything).
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
 
 /**
  * Runs a script's main function: cleans up on return, error, or a signal, then exits. The exit code is 0 on success,
@@ -100,91 +97,16 @@ export async function freePort(): Promise<number> {
   }
 }
 
-export interface Child {
-  name: string;
-  process: ChildProcess;
-  pid: number;
-  /** Resolves when the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
-  /** Sends a signal now (e.g. SIGKILL for a crash drill). */
-  kill(signal: NodeJS.Signals): void;
-  /** Resolves when a line of its output matches (or rejects when it exits first / times out). */
-  waitForOutput(re: RegExp, timeoutMs: number): Promise<string>;
-}
-
 /**
- * Spawns a child that is stopped by the cleanup; its stdout and stderr go to `logFile` (and are scanned for
- * `waitForOutput`).
+ * Starts a child with the project's supervisor (scripts/supervisor.ts), its output going to `logFile`; stopping it is
+ * a cleanup step, so it stops in turn with what was set up around it.
  */
-export function spawnChild(
-  name: string,
-  command: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; logFile: string; cwd?: string; /** Give it a stdin pipe, which closes if this process dies. */ stdinPipe?: boolean },
-): Child {
-  const proc = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  children.add(proc);
-  const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const watchers = new Set<(line: string) => void>();
-  let tail = '';
-  const onData = (d: Buffer) => {
-    log.write(d);
-    tail += d.toString();
-    const lines = tail.split('\n');
-    tail = lines.pop() ?? '';
-    for (const line of lines) for (const w of watchers) w(line);
-  };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.once('exit', (code, signal) => {
-      children.delete(proc);
-      log.end();
-      resolve({ code, signal });
-    });
-  });
-  const stop = async (graceMs = 10_000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const unregister = onCleanup(`stop ${name}`, () => stop());
-  void exited.then(() => unregister());
-  return {
-    name,
-    process: proc,
-    pid: proc.pid!,
-    exited,
-    stop,
-    kill: (signal) => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-    },
-    waitForOutput: (re, timeoutMs) =>
-      new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          watchers.delete(watch);
-          reject(new Error(`${name} printed nothing matching ${re} within ${timeoutMs} ms (see ${opts.logFile})`));
-        }, timeoutMs);
-        const watch = (line: string) => {
-          if (re.test(line)) {
-            clearTimeout(timer);
-            watchers.delete(watch);
-            resolve(line);
-          }
-        };
-        watchers.add(watch);
-        void exited.then(({ code, signal }) => {
-          if (!watchers.has(watch)) return;
-          clearTimeout(timer);
-          watchers.delete(watch);
-          reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before printing ${re} (see ${opts.logFile})`));
-        });
-      }),
-  };
+export function spawnChild(name: string, command: string, args: string[], opts: Omit<ChildSpec, 'name' | 'command' | 'args' | 'output'> & { logFile: string }): SupervisedChild {
+  const { logFile, ...rest } = opts;
+  const child = supervisor.start({ ...rest, name, command, args, output: { file: logFile } });
+  const unregister = onCleanup(`stop ${name}`, () => child.stop());
+  void child.exited.then(() => unregister());
+  return child;
 }
 
 /** Resident memory of a process from /proc: current and peak (VmHWM), in MiB. */

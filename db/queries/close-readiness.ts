@@ -1,3 +1,4 @@
+import { stringify, type Options } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import type { MoneyTotal } from '../../domain/mapping-health.ts';
@@ -261,16 +262,27 @@ const CSV_COLUMNS: Array<[string, (r: CloseEvidence) => string | number | null]>
   ['workflow_id', (r) => r.workflowId],
 ];
 
-/** RFC 4180 quoting; a leading = + - @ is neutralised so a spreadsheet never runs a cell as a formula. */
+/**
+ * RFC 4180 (CRLF between and after records, a field quoted when it holds a quote, comma or line break, or begins or
+ * ends with whitespace). A text cell beginning with = + - @ tab or CR gets a leading ' so a spreadsheet never runs it
+ * as a formula. That is done by `cast`, not csv-stringify's `escape_formulas`, which also escapes the full-width
+ * forms of those characters and decides the quoting before it adds the '.
+ */
+const CSV_OPTIONS: Options = {
+  record_delimiter: 'windows',
+  // Setting record_delimiter turns off the quoting of a lone CR or LF unless asked for.
+  quote_record_delimiter: true,
+  cast: { string: (text) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text) },
+  quoted_match: /^\s|\s$/,
+};
+
 export function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  let text = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+  return stringify([[v]], { ...CSV_OPTIONS, eof: false });
 }
 
 export function closeEvidenceCsv(records: readonly CloseEvidence[]): string {
-  const lines = [CSV_COLUMNS.map(([h]) => h).join(',')];
-  for (const r of records) lines.push(CSV_COLUMNS.map(([, get]) => csvCell(get(r))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return stringify(
+    records.map((r) => CSV_COLUMNS.map(([, get]) => get(r))),
+    { ...CSV_OPTIONS, header: true, columns: CSV_COLUMNS.map(([header]) => header) },
+  );
 }

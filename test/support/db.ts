@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
 import { createDb, type DbHandle } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { migrateDb } from '../../db/migrate.ts';
+import { createScratchDatabase } from '../../db/scratch-database.ts';
 
 export interface TestDb extends DbHandle {
   url: string;
@@ -14,35 +13,18 @@ export interface TestDb extends DbHandle {
  */
 export async function createTestDb(): Promise<TestDb> {
   const base = process.env.DATABASE_URL;
-  if (base) {
-    const name = `qsh_test_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const handle = createDb({ url: url.toString() });
-    await migrateDb(handle.db);
-    return {
-      ...handle,
-      url: url.toString(),
-      async close() {
-        await handle.close();
-        const cleanup = postgres(base, { max: 1, onnotice: () => {} });
-        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-        await cleanup.end();
-      },
-    };
-  }
-  const embedded = await startEmbeddedPostgres();
-  const handle = createDb({ url: embedded.url });
+  // Where the database answers, and how it goes away once the pool is closed.
+  const { url, release } = base
+    ? await createScratchDatabase(base, 'qsh_test').then((scratch) => ({ url: scratch.url, release: () => scratch.drop() }))
+    : await startEmbeddedPostgres().then((embedded) => ({ url: embedded.url, release: () => embedded.close() }));
+  const handle = createDb({ url });
   await migrateDb(handle.db);
   return {
     ...handle,
-    url: embedded.url,
+    url,
     async close() {
       await handle.close();
-      await embedded.close();
+      await release();
     },
   };
 }
