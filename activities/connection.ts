@@ -4,7 +4,7 @@ import type { StoredTokens, TokenStore } from '../db/queries/connections.ts';
 import type { Db } from '../db/client.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
 import { QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
-import { resumeAfterConnection } from '../runtime/resume.ts';
+import { resumeAfterConnection } from '../services/resume.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 
 export interface ConnectionActivityDeps {

@@ -1,9 +1,13 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TokenStore } from '../db/queries/connections.ts';
-import { ErrorTypes } from '../domain/errors.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
+import type { QboConnectionRow } from '../db/schema.ts';
+import { qboAppUrl } from '../qbo/app-links.ts';
+import { classificationFor, classifyQboResponse } from '../qbo/classify.ts';
 import type { QboCallContext, QboClient, QboResponse } from '../qbo/client.ts';
+import type { QboEntityName } from '../qbo/types.ts';
+import { productFailure, qboFailure, summarizeClassification } from '../qbo/failure.ts';
 import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
 import { tokenFingerprint, type RefreshOutcome } from './connection.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
@@ -17,6 +21,8 @@ export interface RealmCallerDeps {
   tokens: TokenStore;
   metrics?: WorkerMetrics;
   clientFor(baseUrl: string): QboClient;
+  /** Web-app base of the QuickBooks UI per environment, for deep links (the simulator's ledger in development). */
+  appBaseUrlFor?(connection: { environment: QboConnectionRow['environment']; baseUrl: string }): string | undefined;
   /** Ask for a refresh when the access token expires within this many ms (default one minute). */
   refreshAheadMs?: number;
   now?: () => number;
@@ -62,26 +68,19 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     const waited = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(
-            ApplicationFailure.create({
-              type: ErrorTypes.QboRetryable,
-              message: `The QuickBooks connection did not hand out a fresh access token within ${REFRESH_WAIT_MS / 1000} s; trying again.`,
-            }),
-          ),
+          reject(productFailure('transient', `The QuickBooks connection did not hand out a fresh access token within ${REFRESH_WAIT_MS / 1000} s; trying again.`)),
         REFRESH_WAIT_MS,
       );
     });
     const result = await Promise.race([askConnection(tenantId, staleAccessToken, reason), waited]).finally(() => clearTimeout(timer));
     if (result.outcome === 'invalid_grant' || result.outcome === 'not_connected') {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.QboAuthorization,
-        message: result.message ?? 'The QuickBooks connection needs an admin to reconnect it.',
-        nonRetryable: true,
-        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', code: result.outcome, message: result.message } }],
-      });
+      throw qboFailure(
+        classificationFor('authorization', { code: result.outcome, message: result.message }),
+        result.message ?? 'The QuickBooks connection needs an admin to reconnect it.',
+      );
     }
     const creds = await deps.tokens.credentials(tenantId);
-    if (!creds) throw ApplicationFailure.create({ type: ErrorTypes.NotConnected, message: 'The QuickBooks connection was removed.', nonRetryable: true });
+    if (!creds) throw productFailure('authorization', 'The QuickBooks connection was removed.');
     return creds.accessToken;
   }
 
@@ -89,19 +88,13 @@ export function createRealmCaller(deps: RealmCallerDeps) {
   async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
     const creds = await deps.tokens.credentials(tenantId);
     if (!creds) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.NotConnected,
-        message: 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.',
-        nonRetryable: true,
-      });
+      throw productFailure('authorization', 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.');
     }
     if (creds.status === 'needs_reauth' || creds.status === 'revoked') {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.QboAuthorization,
-        message: `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
-        nonRetryable: true,
-        details: [{ classification: { class: 'authorization', retryable: false, owner: 'admin', message: `connection ${creds.status}` } }],
-      });
+      throw qboFailure(
+        classificationFor('authorization', { message: `connection ${creds.status}` }),
+        `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
+      );
     }
     const client = deps.clientFor(creds.baseUrl);
     const signal = Context.current().cancellationSignal;
@@ -126,5 +119,21 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     return resp;
   }
 
-  return { callQbo, refreshTokens };
+  /** Throws the classified failure of an answer that is not a success: "QuickBooks could not <what> (…)". */
+  function expectOk(resp: QboResponse, what: string): void {
+    if (resp.ok) return;
+    const c = classifyQboResponse(resp);
+    throw qboFailure(c, `QuickBooks could not ${what} (${c.class}; ${summarizeClassification(c)}).`, { activityAttempt: Context.current().info.attempt });
+  }
+
+  /** A link to the entity in the QuickBooks web app of the tenant's connection (none for a bare simulator). */
+  async function deepLink(tenantId: string, entity: QboEntityName, id: string): Promise<string | undefined> {
+    const row = await deps.tokens.row(tenantId);
+    if (!row) return undefined;
+    const base = deps.appBaseUrlFor?.(row);
+    if (row.environment === 'simulator' && !base) return undefined;
+    return qboAppUrl(row.environment === 'production' ? 'production' : 'sandbox', entity, id, base);
+  }
+
+  return { callQbo, refreshTokens, expectOk, deepLink };
 }

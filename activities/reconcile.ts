@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
 import { writeAudit } from '../db/queries/audit.ts';
-import type { SyncRecordInput } from '../domain/sync.ts';
+import type { SyncRecordInput } from '../workflows/sync-record/types.ts';
 import { reconcileTenant, type ReconcileReport } from '../services/reconcile.ts';
 import { createMappingActivities } from './mappings.ts';
 

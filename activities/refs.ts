@@ -1,12 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
 import type { TokenStore } from '../db/queries/connections.ts';
 import { CACHED_ENTITIES, CDC_ENTITIES, getRefState, markMissingRefsDeleted, reconcileMappings, saveRefState, upsertRefs, type RefUpsert } from '../db/queries/refs.ts';
-import { ErrorTypes } from '../domain/errors.ts';
 import { classifyQboResponse } from '../qbo/classify.ts';
+import { qboFailure } from '../qbo/failure.ts';
 import { queryRows, type QboClient } from '../qbo/client.ts';
 import type { QboEntityName } from '../qbo/mappers.ts';
-import { resumeWaiting } from '../runtime/resume.ts';
+import { resumeWaiting } from '../services/resume.ts';
 import { createRealmCaller } from './realm-call.ts';
 
 export interface RefActivityDeps {
@@ -56,11 +56,7 @@ export function createRefActivities(deps: RefActivityDeps) {
       const full = input.full || !state?.lastFullLoadAt || !since || now() - since.getTime() > CDC_WINDOW_MS;
       const fail = (what: string, resp: Parameters<typeof classifyQboResponse>[0]) => {
         const c = classifyQboResponse(resp);
-        throw ApplicationFailure.create({
-          type: c.retryable ? ErrorTypes.QboRetryable : c.class === 'authorization' ? ErrorTypes.QboAuthorization : ErrorTypes.QboRejected,
-          message: `Refreshing QuickBooks lists failed at ${what}: ${[c.code, c.message, c.detail].filter(Boolean).join(' ')}`,
-          nonRetryable: !c.retryable,
-        });
+        throw qboFailure(c, `Refreshing QuickBooks lists failed at ${what}: ${[c.code, c.message, c.detail].filter(Boolean).join(' ')}`);
       };
       let changed = 0;
       const loadInFull = async (entities: readonly string[]) => {

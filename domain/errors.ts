@@ -1,7 +1,6 @@
 /** Error type names thrown as ApplicationFailure types by activities and matched by workflows and retry policies. */
 export const ErrorTypes = {
   RecordNotFound: 'RecordNotFound',
-  NotConnected: 'NotConnected',
   QboRejected: 'QboRejected',
   QboAuthorization: 'QboAuthorization',
   QboRetryable: 'QboRetryable',

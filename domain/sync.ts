@@ -54,36 +54,6 @@ export interface DuplicateCandidate {
   source: 'qbo_query' | 'attempt_ledger';
 }
 
-/** Workflow input: a single object so fields can be added without breaking running histories. */
-export interface SyncRecordInput {
-  tenantId: string;
-  recordType: RecordType;
-  sourceId: string;
-  version: number;
-  /** Carried across continue-as-new. */
-  carry?: SyncCarry;
-  /** Seconds a blocked record may wait before it escalates by itself; tests shrink it. */
-  slaSeconds?: number;
-  /** Continue-as-new once the history passes this many events (default 5,000); tests shrink it. */
-  historyLimit?: number;
-  /** Automatic retry policy of the push; tests shrink it. */
-  retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
-  /**
-   * Seconds before an automatic wait (mapping, dependency, connection, QuickBooks unreachable) first re-checks its
-   * condition by itself, doubling up to 6 hours: a lost signal costs a delay, never a stuck record (default 300).
-   */
-  waitRecheckSeconds?: number;
-}
-
-export interface SyncCarry {
-  retryCount: number;
-  createAnyway?: boolean;
-  logicalAttempt: number;
-  seq: number;
-  assignee?: string;
-  escalatedTo?: string;
-}
-
 /** Live state of a record's sync, as the stateQuery returns it and the projection stores it. */
 export interface SyncStatus {
   workflowId: string;
@@ -118,11 +88,6 @@ export interface SyncEvent {
   data?: Record<string, unknown>;
 }
 
-export interface SyncResult {
-  state: SyncState;
-  externalRef: ExternalRef | null;
-  retryCount: number;
-}
 
 /** Facts about the record the projection keeps for queues and close readiness. */
 export interface ProjectionFacts {

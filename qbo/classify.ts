@@ -131,8 +131,38 @@ const CODE_RULES: Record<string, CodeRule> = {
 /** OAuth token-endpoint errors (reference §7.5): the connection needs an admin, never a blind retry. */
 const OAUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
 
-/** Failures below HTTP that prove the connection never opened, so the request cannot have reached QBO. */
-const NOT_SENT_ERRORS = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/i;
+/**
+ * Network error codes raised before any byte of the request could reach the server: the connection never opened (or
+ * was refused before TLS completed), so the request cannot have reached QBO. The client (qbo/client.ts) and the OAuth
+ * wrapper (qbo/oauth.ts) use this list to set `requestSent`; the classifier uses it when `requestSent` is not given.
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_INVALID_URL',
+]);
+const NOT_SENT_ERRORS = new RegExp(`\\b(${[...NOT_SENT_CODES].join('|')})\\b`, 'i');
+
+/** Could a request that failed with this network error code have reached the server? */
+export function mayHaveBeenSent(code: string): boolean {
+  return !NOT_SENT_CODES.has(code);
+}
+
+/** 429, or the throttle fault QBO used to send with HTTP 403 (reference §3.3), read from the raw response. */
+export function isThrottleResponse(status: number, rawText: string): boolean {
+  return status === 429 || /ThrottleExceeded|errorCode=003001/.test(rawText);
+}
 
 const RETRYABLE: ReadonlySet<FailureClass> = new Set(['throttled', 'transient', 'outcome_uncertain']);
 
@@ -179,6 +209,14 @@ export function classifyQboResponse(input: QboResponseInput): QboClassification 
     message: parsed.text ? `HTTP ${status}: ${parsed.text.slice(0, 200)}` : `HTTP ${status}`,
     hint: status === 401 ? 'refresh_token' : undefined,
   });
+}
+
+/**
+ * The classification of an outcome the product decided without a QuickBooks answer (no connection, a refresh that
+ * was refused, a wait that ran out): retryability and owner follow from the class, as for any answer.
+ */
+export function classificationFor(c: FailureClass, fields: Partial<Omit<QboClassification, 'class' | 'retryable' | 'owner'>> = {}): QboClassification {
+  return result(c, fields);
 }
 
 function result(

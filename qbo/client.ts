@@ -10,6 +10,7 @@
  * It does throw {@link QboRequestError} for arguments that could never be a valid request (a missing requestid, a
  * batch of 31 items), because those are bugs in the caller, and it rethrows the caller's own abort signal reason.
  */
+import { isThrottleResponse, mayHaveBeenSent } from './classify.ts';
 import type { LimitKind, RealmLimiter } from './rate-limit.ts';
 import type { QboBatchItemRequest, QboEntity, QboEntityName, QboQueryBody } from './types.ts';
 
@@ -221,7 +222,7 @@ export function createQboClient(opts: QboClientOptions): QboClient {
         ...base,
         durationMs: now() - started,
       };
-      if (limiter && isThrottle(result)) limiter.noteThrottled(ctx.realmId);
+      if (limiter && isThrottleResponse(result.status, result.rawText)) limiter.noteThrottled(ctx.realmId);
       return result;
     };
 
@@ -353,51 +354,6 @@ export function qboQueryLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** QBO web app hosts for deep links: the values `intuit-oauth` ships as `OAuthClient.qbo_environment` (reference §1.1). */
-export const QBO_APP_BASE_URLS = {
-  sandbox: 'https://sandbox.qbo.intuit.com/app/',
-  production: 'https://qbo.intuit.com/app/',
-} as const;
-
-/**
- * Page of the QBO web app per entity. Intuit does not document these; they are the paths integrations use in
- * practice (`bill?txnId=`, `vendordetail?nameId=`, `register?accountId=`, …). Entities without a detail page link to
- * their list.
- */
-const APP_PAGES: Record<QboEntityName, (id: string) => string> = {
-  Account: (id) => `register?accountId=${id}`,
-  Bill: (id) => `bill?txnId=${id}`,
-  BillPayment: (id) => `billpayment?txnId=${id}`,
-  Class: () => 'class',
-  CompanyInfo: () => 'settings?panel=company',
-  Customer: (id) => `customerdetail?nameId=${id}`,
-  Department: () => 'departments',
-  Employee: (id) => `employeedetail?nameId=${id}`,
-  Invoice: (id) => `invoice?txnId=${id}`,
-  Item: () => 'items',
-  JournalEntry: (id) => `journal?txnId=${id}`,
-  Payment: (id) => `recvpayment?txnId=${id}`,
-  PaymentMethod: () => 'paymentmethods',
-  Preferences: () => 'settings?panel=company',
-  PurchaseOrder: (id) => `purchaseorder?txnId=${id}`,
-  SalesReceipt: (id) => `salesreceipt?txnId=${id}`,
-  TaxCode: () => 'salestax',
-  TaxRate: () => 'salestax',
-  Term: () => 'terms',
-  Vendor: (id) => `vendordetail?nameId=${id}`,
-};
-
-/**
- * Deep link into the QBO web app, e.g. `qboAppUrl('sandbox', 'Bill', '123')` →
- * `https://sandbox.qbo.intuit.com/app/bill?txnId=123`. The link opens in whichever company the user last used in
- * QBO, so the console should show the company name beside it. `appBaseUrl` overrides the host (the simulator has
- * no web app, so in development a link can point at the simulator's ledger instead).
- */
-export function qboAppUrl(env: QboEnvironment, entity: QboEntityName, id: string, appBaseUrl?: string): string {
-  const base = (appBaseUrl ?? QBO_APP_BASE_URLS[env]).replace(/\/*$/, '/');
-  return base + APP_PAGES[entity](encodeURIComponent(id));
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -481,29 +437,6 @@ function hasFault(body: unknown): boolean {
   return false;
 }
 
-/** 429, or the throttle fault QBO used to send with HTTP 403 (reference §3.3). */
-function isThrottle(r: QboResponse): boolean {
-  return r.status === 429 || /ThrottleExceeded|errorCode=003001/.test(r.rawText);
-}
-
-/** Network error codes raised before any byte of the request could reach the server. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_INVALID_URL',
-]);
-
 function transportFailure(
   err: unknown,
   timeoutMs: number,
@@ -517,5 +450,5 @@ function transportFailure(
   const cause = (e?.cause ?? e) as { code?: string; message?: string; errors?: Array<{ code?: string }> };
   const code = cause?.code ?? cause?.errors?.find((x) => x?.code)?.code ?? e?.code ?? 'FETCH_FAILED';
   const message = cause?.message || e?.message || String(err);
-  return { ...base, transportError: `${code}: ${message}`, requestSent: !NOT_SENT_CODES.has(code) };
+  return { ...base, transportError: `${code}: ${message}`, requestSent: mayHaveBeenSent(code) };
 }

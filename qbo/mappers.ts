@@ -1,3 +1,4 @@
+import type { ResolvedRef } from '../domain/mapping-gaps.ts';
 import { minorToDecimalString } from '../domain/money.ts';
 import type { AwraRecord, AwraRecordOf, BillLine, ItemLine } from '../domain/records.ts';
 import { PAYMENT_METHOD_LABELS, clearingAccountKey, refKey, requiredReferences } from '../domain/required-mappings.ts';
@@ -12,11 +13,7 @@ import { qboQueryLiteral } from './client.ts';
 
 export type QboEntityName = 'Vendor' | 'Customer' | 'Item' | 'PurchaseOrder' | 'Bill' | 'Invoice' | 'Payment';
 
-/** A mapping resolved to a QuickBooks entity; `name` is informational (QBO only reads `value`). */
-export interface ResolvedRef {
-  qboId: string;
-  name?: string;
-}
+export type { ResolvedRef };
 
 /** What the mapper needs to know about the QuickBooks company (same meaning as the readiness context). */
 export interface MapperOptions {
@@ -144,9 +141,8 @@ export function toQboPayload(
   const entity = qboEntityFor(record.recordType);
   switch (record.recordType) {
     case 'vendor':
-      return { entity, body: vendorBody(record, opts) };
     case 'customer':
-      return { entity, body: customerBody(record, opts) };
+      return { entity, body: partyBody(record, opts) };
     case 'item':
       return { entity, body: itemBody(record, r, opts) };
     case 'purchase_order':
@@ -189,24 +185,14 @@ function contact(d: { email?: string | undefined; phone?: string | undefined }):
   };
 }
 
-function vendorBody(record: AwraRecordOf<'vendor'>, opts: MapperOptions): Record<string, unknown> {
+/** Vendors and customers map alike, the audit note in QBO's Notes; only a vendor carries a tax identifier. */
+function partyBody(record: AwraRecordOf<'vendor' | 'customer'>, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
   return {
     DisplayName: d.displayName,
     Active: d.active,
     ...contact(d),
-    ...(d.taxNumber ? { TaxIdentifier: d.taxNumber } : {}),
-    ...currencyRef(d.currency, opts),
-    Notes: auditNote(record),
-  };
-}
-
-function customerBody(record: AwraRecordOf<'customer'>, opts: MapperOptions): Record<string, unknown> {
-  const d = record.data;
-  return {
-    DisplayName: d.displayName,
-    Active: d.active,
-    ...contact(d),
+    ...(record.recordType === 'vendor' && record.data.taxNumber ? { TaxIdentifier: record.data.taxNumber } : {}),
     ...currencyRef(d.currency, opts),
     Notes: auditNote(record),
   };
@@ -247,9 +233,15 @@ function itemBody(record: AwraRecordOf<'item'>, r: Refs, opts: MapperOptions): R
   return body;
 }
 
-/** The header fields every transaction shares: DocNumber, the audit note and the currency. */
-function txnHeader(record: AwraRecord & { data: { currency: string } }, opts: MapperOptions): Record<string, unknown> {
+/** The header fields every transaction with a number shares: its dates, DocNumber, the audit note and the currency. */
+function txnHeader(
+  record: AwraRecord & { data: { currency: string; txnDate: string; dueDate?: string } },
+  opts: MapperOptions,
+): Record<string, unknown> {
+  const d = record.data;
   return {
+    TxnDate: d.txnDate,
+    ...(d.dueDate !== undefined ? { DueDate: d.dueDate } : {}),
     DocNumber: qboDocNumber(record.number),
     PrivateNote: auditNote(record),
     ...currencyRef(record.data.currency, opts),
@@ -269,6 +261,23 @@ function lineDimensions(
   };
 }
 
+/** One transaction line: its number, description and amount, then the detail object that DetailType names. */
+function txnLine(
+  i: number,
+  line: { description?: string | undefined; amount: number },
+  currency: string,
+  detailType: 'ItemBasedExpenseLineDetail' | 'AccountBasedExpenseLineDetail' | 'SalesItemLineDetail',
+  detail: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    LineNum: i + 1,
+    ...(line.description ? { Description: line.description } : {}),
+    Amount: money(line.amount, currency),
+    DetailType: detailType,
+    [detailType]: detail,
+  };
+}
+
 function itemExpenseLine(
   r: Refs,
   line: ItemLine | BillLine,
@@ -277,25 +286,18 @@ function itemExpenseLine(
   currency: string,
   branch: string | undefined,
 ): Record<string, unknown> {
-  return {
-    LineNum: i + 1,
-    ...(line.description ? { Description: line.description } : {}),
-    Amount: money(line.amount, currency),
-    DetailType: 'ItemBasedExpenseLineDetail',
-    ItemBasedExpenseLineDetail: {
-      ItemRef: r.get('item', itemId),
-      ...(line.qty !== undefined ? { Qty: line.qty } : {}),
-      ...(line.unitPrice !== undefined ? { UnitPrice: money(line.unitPrice, currency) } : {}),
-      ...lineDimensions(r, line, branch),
-    },
-  };
+  return txnLine(i, line, currency, 'ItemBasedExpenseLineDetail', {
+    ItemRef: r.get('item', itemId),
+    ...(line.qty !== undefined ? { Qty: line.qty } : {}),
+    ...(line.unitPrice !== undefined ? { UnitPrice: money(line.unitPrice, currency) } : {}),
+    ...lineDimensions(r, line, branch),
+  });
 }
 
 function purchaseOrderBody(record: AwraRecordOf<'purchase_order'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
   return {
     VendorRef: r.get('vendor', d.vendorId),
-    TxnDate: d.txnDate,
     ...txnHeader(record, opts),
     Line: d.lines.map((line, i) => itemExpenseLine(r, line, line.itemId, i, d.currency, d.branch)),
   };
@@ -305,22 +307,14 @@ function billBody(record: AwraRecordOf<'bill'>, r: Refs, opts: MapperOptions): R
   const d = record.data;
   return {
     VendorRef: r.get('vendor', d.vendorId),
-    TxnDate: d.txnDate,
-    DueDate: d.dueDate,
     ...txnHeader(record, opts),
     Line: d.lines.map((line, i) => {
       if (line.itemId) return itemExpenseLine(r, line, line.itemId, i, d.currency, d.branch);
       if (!line.expenseAccount) throw new Error(`bill ${record.number} line ${i + 1} has neither an item nor an expense account`);
-      return {
-        LineNum: i + 1,
-        ...(line.description ? { Description: line.description } : {}),
-        Amount: money(line.amount, d.currency),
-        DetailType: 'AccountBasedExpenseLineDetail',
-        AccountBasedExpenseLineDetail: {
-          AccountRef: r.get('account', line.expenseAccount),
-          ...lineDimensions(r, line, d.branch),
-        },
-      };
+      return txnLine(i, line, d.currency, 'AccountBasedExpenseLineDetail', {
+        AccountRef: r.get('account', line.expenseAccount),
+        ...lineDimensions(r, line, d.branch),
+      });
     }),
   };
 }
@@ -329,21 +323,15 @@ function invoiceBody(record: AwraRecordOf<'invoice'>, r: Refs, opts: MapperOptio
   const d = record.data;
   return {
     CustomerRef: r.get('customer', d.customerId),
-    TxnDate: d.txnDate,
-    DueDate: d.dueDate,
     ...txnHeader(record, opts),
-    Line: d.lines.map((line, i) => ({
-      LineNum: i + 1,
-      ...(line.description ? { Description: line.description } : {}),
-      Amount: money(line.amount, d.currency),
-      DetailType: 'SalesItemLineDetail',
-      SalesItemLineDetail: {
+    Line: d.lines.map((line, i) =>
+      txnLine(i, line, d.currency, 'SalesItemLineDetail', {
         ItemRef: r.get('item', line.itemId),
         Qty: line.qty,
         UnitPrice: money(line.unitPrice, d.currency),
         ...lineDimensions(r, line, d.branch),
-      },
-    })),
+      }),
+    ),
   };
 }
 

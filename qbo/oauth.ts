@@ -24,6 +24,7 @@
  * logger writes token responses to ./logs.
  */
 import OAuthClient from 'intuit-oauth';
+import { mayHaveBeenSent } from './classify.ts';
 
 /** The library's own defaults, captured at import before anything can change them. */
 const INTUIT_ENDPOINTS: QboOAuthEndpoints = {
@@ -144,8 +145,6 @@ interface LibraryError {
   authResponse?: { response?: { status?: number } | ''; intuit_tid?: string } | '';
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 export function createQboOAuth(opts: QboOAuthOptions): QboOAuth {
   const endpoints = opts.endpoints ?? INTUIT_ENDPOINTS;
   const timeoutMs = opts.timeoutMs ?? 20_000;
@@ -240,7 +239,7 @@ export function createQboOAuth(opts: QboOAuthOptions): QboOAuth {
     if (status === undefined && state.transportCode) {
       return new QboOAuthError('network', `token endpoint unreachable (${state.transportCode})`, {
         ...tid,
-        requestSent: !NOT_SENT_CODES.has(state.transportCode),
+        requestSent: mayHaveBeenSent(state.transportCode),
       });
     }
     const oauthError = typeof e.error === 'string' && /^[a-z_]{3,64}$/.test(e.error) ? e.error : undefined;

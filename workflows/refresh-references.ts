@@ -15,7 +15,7 @@ export async function refreshReferences(input: RefreshReferencesInput): Promise<
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [ErrorTypes.NotConnected, ErrorTypes.QboAuthorization, ErrorTypes.QboRejected] },
+    retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [ErrorTypes.QboAuthorization, ErrorTypes.QboRejected] },
   });
   return acts.refreshReferences(input);
 }

@@ -3,19 +3,20 @@
  * (its own SQLite file), Postgres (the embedded PGlite in a process of its own, or a dedicated database on the
  * PostgreSQL server), the QuickBooks simulator (in this process, so its ledger and stats can be read directly), the
  * worker as its own process (`node --import tsx worker/main.ts`), and the web app (in-process `app.request`, or
- * `web/main.ts` as a process when a bench needs real HTTP).
+ * `web/main.ts` as a process when a bench needs real HTTP). Its processes run under the supervisor `npm start` uses
+ * (scripts/supervisor.ts), each stopped as a cleanup step (./proc.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import postgres from 'postgres';
 import { pino } from 'pino';
 import { createDb, type DbHandle } from '../../db/client.ts';
 import { migrateDb } from '../../db/migrate.ts';
+import { createScratchDatabase } from '../../db/scratch-database.ts';
 import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
-import type { SyncRecordInput } from '../../domain/sync.ts';
+import type { SyncRecordInput } from '../../workflows/sync-record/types.ts';
 import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
 import type { SimulatorOptions } from '../../simulator/types.ts';
 import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
@@ -26,7 +27,8 @@ import { startTemporalDevServer, type DevServer } from '../../scripts/dev-server
 import { ensureTemporalCli, PROJECT_ROOT } from '../../scripts/temporal-cli.ts';
 import { startOutboxDrainer } from '../../services/outbox.ts';
 import { createApp } from '../../web/app.ts';
-import { freePort, onCleanup, rssOf, sleep, spawnChild, type Child } from './proc.ts';
+import type { SupervisedChild } from '../../scripts/supervisor.ts';
+import { freePort, onCleanup, rssOf, sleep, spawnChild, supervisor } from './proc.ts';
 import { readJsonOrText } from '../../runtime/http-body.ts';
 
 /** The machine's PostgreSQL (trust auth); a bench creates its own database there and drops it afterwards. */
@@ -70,7 +72,7 @@ export interface Stack {
   apiKey: string;
   /** Calls the web app in-process with the admin API key. */
   api(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
-  web?: { url: string; child: Child };
+  web?: { url: string; child: SupervisedChild };
   close(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export interface ApiAnswer {
 }
 
 export interface WorkerHandle {
-  child: Child;
+  child: SupervisedChild;
   pid: number;
   rss(): { rssMiB: number; peakMiB: number } | undefined;
   /** Starts a new worker process (after a kill) and waits until it polls. */
@@ -92,27 +94,6 @@ export interface WorkerHandle {
   stop(): Promise<void>;
   /** How many worker processes this stack has started. */
   starts: number;
-}
-
-async function createServerDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `qsh_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(PG_SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const a = postgres(PG_SERVER_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end({ timeout: 2 });
-      }
-    },
-  };
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -130,7 +111,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const port = await freePort();
   const uiPort = await freePort();
   const dbFile = join(dir, 'temporal.sqlite');
-  const startDev = () => startTemporalDevServer({ cli, dbFile, port, uiPort, namespace: 'default', logFile: join(dir, 'temporal.log') });
+  const startDev = () => startTemporalDevServer(supervisor, { cli, dbFile, port, uiPort, namespace: 'default', logFile: join(dir, 'temporal.log') });
   let server = await startDev();
   const temporal = {
     address: server.address,
@@ -142,8 +123,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     },
     async restart(r: { hard?: boolean; downMs?: number } = {}) {
       if (r.hard) {
-        server.process.kill('SIGKILL');
-        await new Promise<void>((res) => (server.process.exitCode !== null || server.process.signalCode !== null ? res() : server.process.once('exit', () => res())));
+        server.child.kill('SIGKILL');
+        await server.child.exited;
       } else {
         await server.stop();
       }
@@ -162,7 +143,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let dbName: string | undefined;
   let dbPid: number | undefined;
   if (dbKind === 'server') {
-    const created = await createServerDatabase();
+    const created = await createScratchDatabase(PG_SERVER_URL, 'qsh_bench');
     onCleanup(`drop database ${created.name}`, () => created.drop());
     dbUrl = created.url;
     dbName = created.name;
@@ -172,7 +153,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       cwd: PROJECT_ROOT,
       stdinPipe: true,
     });
-    const line = await pg.waitForOutput(/^PGLITE_URL /, 60_000);
+    const line = await pg.waitForLine(/^PGLITE_URL /, 60_000);
     dbPid = pg.pid;
     dbUrl = line.split(' ')[1]!;
   }
@@ -201,13 +182,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.workerLimits ? { BENCH_QBO_LIMITS: JSON.stringify(opts.workerLimits) } : {}),
   };
   const workerFile = process.env.BENCH_WORKER_FILE ?? (opts.workerLimits ? 'bench/lib/worker-entry.ts' : 'worker/main.ts');
-  const spawnWorker = async (n: number): Promise<Child> => {
+  const spawnWorker = async (n: number): Promise<SupervisedChild> => {
     const child = spawnChild(`worker#${n}`, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, workerFile)], {
       env: workerEnv,
       logFile: join(dir, `worker-${n}.log`),
       cwd: PROJECT_ROOT,
     });
-    await child.waitForOutput(/worker started/, 180_000);
+    await child.waitForLine(/worker started/, 180_000);
     return child;
   };
   let workerChild = await spawnWorker(1);
@@ -215,11 +196,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     get child() {
       return workerChild;
     },
+    // It printed "worker started", so it has a pid.
     get pid() {
-      return workerChild.pid;
+      return workerChild.pid!;
     },
     starts: 1,
-    rss: () => rssOf(workerChild.pid),
+    rss: () => rssOf(workerChild.pid!),
     async restart() {
       worker.starts += 1;
       workerChild = await spawnWorker(worker.starts);
@@ -267,13 +249,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       cwd: PROJECT_ROOT,
     });
     const url = `http://127.0.0.1:${webPort}`;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const ok = await fetch(`${url}/healthz`).then((r) => r.status < 500 || r.status === 503, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`web/main.ts did not answer on ${url} (see ${join(dir, 'web.log')})`);
-      await sleep(300);
-    }
+    // Any answer will do (503 included): the bench only needs it serving HTTP.
+    await child.waitForUrl(`${url}/healthz`, { timeoutMs: 120_000, accept: (status) => status < 500 || status === 503 });
     web = { url, child };
   }
 

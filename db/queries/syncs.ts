@@ -1,7 +1,8 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { syncAttempts, syncEvents, syncs, type SyncRow } from '../schema.ts';
-import type { AttemptEvidence, ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
+import type { DependencyState } from '../../domain/mapping-gaps.ts';
+import type { ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
 
 export type { ProjectionFacts };
 
@@ -62,28 +63,6 @@ export async function projectSync(db: Db, status: SyncStatus, events: SyncEvent[
   });
 }
 
-export async function recordAttempt(db: Db, workflowId: string, tenantId: string, a: AttemptEvidence): Promise<void> {
-  await db
-    .insert(syncAttempts)
-    .values({
-      workflowId,
-      tenantId,
-      attemptNo: a.attemptNo,
-      activityAttempt: a.activityAttempt ?? 1,
-      requestId: a.requestId,
-      startedAt: new Date(a.startedAt),
-      finishedAt: new Date(a.finishedAt),
-      httpStatus: a.httpStatus,
-      class: a.class,
-      code: a.code ?? null,
-      message: a.message ?? null,
-      detail: a.detail ?? null,
-      element: a.element ?? null,
-      intuitTid: a.intuitTid ?? null,
-    })
-    .onConflictDoNothing();
-}
-
 export async function getSync(db: Db, tenantScope: string | null, workflowId: string): Promise<SyncRow | undefined> {
   const [row] = await db
     .select()
@@ -98,4 +77,13 @@ export async function getSyncChain(db: Db, workflowId: string) {
     db.select().from(syncAttempts).where(eq(syncAttempts.workflowId, workflowId)).orderBy(asc(syncAttempts.attemptNo)),
   ]);
   return { events, attempts };
+}
+
+/** The projected state of the records with these source ids (the records a record depends on). */
+export async function dependencyStates(db: Db, tenantId: string, sourceIds: readonly string[]): Promise<DependencyState[]> {
+  if (sourceIds.length === 0) return [];
+  return db
+    .select({ recordType: syncs.recordType, sourceId: syncs.sourceId, state: syncs.state, externalRef: syncs.externalRef, number: syncs.number })
+    .from(syncs)
+    .where(and(eq(syncs.tenantId, tenantId), inArray(syncs.sourceId, [...sourceIds])));
 }

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createQboClient,
   entityFrom,
-  qboAppUrl,
   qboQueryLiteral,
   queryCount,
   queryRows,
   QboRequestError,
   type QboCallContext,
 } from '../../qbo/client.ts';
+import { qboAppUrl } from '../../qbo/app-links.ts';
 import type { LimitKind, RealmLimiter } from '../../qbo/rate-limit.ts';
 
 interface Seen {

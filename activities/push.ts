@@ -1,0 +1,138 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../db/client.ts';
+import { recordAttempt, uncertainAttempts } from '../db/queries/attempts.ts';
+import { markMappingStale } from '../db/queries/mappings.ts';
+import { KIND_ENTITY } from '../db/queries/refs.ts';
+import { externalRefFrom } from '../domain/duplicates.ts';
+import type { ResolvedRef } from '../domain/mapping-gaps.ts';
+import type { AttemptEvidence } from '../domain/sync.ts';
+import type { MappingKind } from '../domain/vocabulary.ts';
+import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
+import { entityFrom, type QboResponse } from '../qbo/client.ts';
+import { qboFailure, summarizeClassification } from '../qbo/failure.ts';
+import { qboEntityFor, toQboPayload, type QboEntityName } from '../qbo/mappers.ts';
+import type { WorkerMetrics } from '../runtime/metrics.ts';
+import { pushRetryingSignal } from '../workflows/sync-record/messages.ts';
+import type { PushInput, PushResult } from '../workflows/sync-record/types.ts';
+import type { createDuplicateFinder } from './duplicates.ts';
+import type { createRealmCaller } from './realm-call.ts';
+import { writeStorable } from './storable.ts';
+
+export interface PushDeps {
+  db: Db;
+  metrics?: WorkerMetrics;
+  now?: () => number;
+}
+
+/** The attempt ledger's row for one answer (or lack of one) from QuickBooks. */
+function evidenceOf(input: PushInput, activityAttempt: number, startedAt: string, finishedAt: string, resp: QboResponse, c: QboClassification): AttemptEvidence {
+  return {
+    attemptNo: input.attemptNo,
+    activityAttempt,
+    requestId: input.requestId,
+    startedAt,
+    finishedAt,
+    httpStatus: resp.status,
+    class: c.class,
+    ...(c.code ? { code: c.code } : {}),
+    ...(c.message ? { message: c.message } : resp.transportError ? { message: resp.transportError } : {}),
+    ...(c.detail ? { detail: c.detail } : {}),
+    ...(c.element ? { element: c.element } : {}),
+    ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
+  };
+}
+
+/**
+ * Sending a record to QuickBooks. The activity reports what happened — the entity, or a classified failure — and
+ * keeps the attempt ledger; the record's state is the workflow's to write.
+ */
+export function createPusher(
+  deps: PushDeps,
+  realm: Pick<ReturnType<typeof createRealmCaller>, 'callQbo' | 'deepLink'>,
+  duplicates: Pick<ReturnType<typeof createDuplicateFinder>, 'findOurs'>,
+) {
+  const now = deps.now ?? Date.now;
+
+  /**
+   * QuickBooks refused a reference (610 / 2500) without always naming it: read each entity the payload referred to
+   * and mark the mappings whose entity is gone or inactive as stale, so the gap shows (and holds the next record)
+   * instead of failing again.
+   */
+  async function markRefusedRefsStale(tenantId: string, refs: Array<[string, ResolvedRef]>, why: string): Promise<void> {
+    for (const [id, ref] of refs) {
+      const [kind, ...rest] = id.split(':');
+      const entity = KIND_ENTITY[kind as MappingKind];
+      if (!entity || rest.length === 0) continue;
+      const resp = await realm.callQbo(tenantId, (client, ctx) => client.read(ctx, entity as QboEntityName, ref.qboId));
+      const e = resp.ok ? (entityFrom(resp, entity as QboEntityName) as { Active?: boolean; Name?: string; DisplayName?: string } | undefined) : undefined;
+      const gone = resp.status === 400 || resp.status === 404 || (resp.ok && !e);
+      if (gone || e?.Active === false) {
+        const name = e?.DisplayName ?? e?.Name ?? ref.qboId;
+        await markMappingStale(deps.db, tenantId, kind!, ref.qboId, `QuickBooks refused ${entity} ${name}: ${gone ? 'it no longer exists' : 'it is inactive'} (${why})`);
+      }
+    }
+  }
+
+  /** Tells the workflow that this answer will be retried, so the record shows "retrying" meanwhile. Best effort. */
+  async function reportRetrying(input: PushInput, activityAttempt: number, c: QboClassification): Promise<void> {
+    const ctx = Context.current();
+    try {
+      await ctx.client.workflow.getHandle(input.workflowId).signal(pushRetryingSignal, { attemptNo: input.attemptNo, requestId: input.requestId, activityAttempt, said: summarizeClassification(c), classification: c });
+    } catch (err) {
+      ctx.log.warn('Could not tell the workflow that the push is being retried', { workflowId: input.workflowId, error: (err as Error).message });
+    }
+  }
+
+  /**
+   * Sends the create with the logical attempt's requestid (the same on every automatic retry), classifies the
+   * answer and records it as evidence. After an answer that left the outcome unknown, QuickBooks is searched
+   * first, so a lost response never becomes a second entity.
+   */
+  async function pushRecord(input: PushInput): Promise<PushResult> {
+    const activityAttempt = Context.current().info.attempt;
+    const entity = qboEntityFor(input.record.recordType);
+    // Only a create can have happened unseen; an update is retried with the same requestid (QuickBooks replays it).
+    if (activityAttempt > 1 && !input.updateOf && (await uncertainAttempts(deps.db, input.workflowId, input.attemptNo)).length > 0) {
+      const ours = await duplicates.findOurs(input.tenantId, input.record);
+      if (ours) return { externalRef: ours, activityAttempt, adopted: true };
+    }
+    const payload = toQboPayload(input.record, new Map(input.refs), { homeCurrency: input.homeCurrency ?? null, multicurrency: input.multicurrency ?? false });
+    const startedAt = new Date(now()).toISOString();
+    const updateOf = input.updateOf;
+    const resp = await realm.callQbo(input.tenantId, async (client, ctx) => {
+      if (!updateOf) return client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate });
+      // Read the current SyncToken right before the update (a token from an earlier read may be stale: 5010).
+      const current = await client.read(ctx, payload.entity, updateOf.qboId);
+      const token = current.ok ? (entityFrom(current, payload.entity) as { SyncToken?: string } | undefined)?.SyncToken : undefined;
+      if (token === undefined) return current;
+      return client.sparseUpdate(ctx, payload.entity, { ...payload.body, Id: updateOf.qboId, SyncToken: String(token) }, { requestId: input.requestId });
+    });
+    const c = classifyQboResponse(resp);
+    deps.metrics?.pushAttempts.inc({ class: c.class });
+    if (activityAttempt > 1) deps.metrics?.retries.inc();
+    // A routine acceptance is evidence in Postgres and history already; what went wrong is worth a log line.
+    Context.current().log[c.class === 'accepted' ? 'debug' : 'info']('QuickBooks answered a push', {
+      tenantId: input.tenantId,
+      recordNumber: input.record.number,
+      requestId: input.requestId,
+      class: c.class,
+      httpStatus: resp.status,
+      ...(c.code ? { code: c.code } : {}),
+      ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
+    });
+    const evidence = evidenceOf(input, activityAttempt, startedAt, new Date(now()).toISOString(), resp, c);
+    // What QuickBooks said is stored as it came, unless Postgres cannot store it (see activities/storable.ts).
+    await writeStorable('attempt evidence', evidence, (v) => recordAttempt(deps.db, input.workflowId, input.tenantId, v), { workflowId: input.workflowId });
+    if (c.class === 'accepted') {
+      const created = entityFrom(resp, payload.entity);
+      if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);
+      return { externalRef: externalRefFrom(entity, created, await realm.deepLink(input.tenantId, entity, String(created.Id))), activityAttempt, adopted: false };
+    }
+    if (c.class === 'mapping') await markRefusedRefsStale(input.tenantId, input.refs, summarizeClassification(c));
+    if (c.retryable) await reportRetrying(input, activityAttempt, c);
+    const said = summarizeClassification(c);
+    throw qboFailure(c, `QuickBooks ${c.retryable ? 'did not accept the request this time' : 'rejected the record'}: ${said}`, { activityAttempt, requestId: input.requestId });
+  }
+
+  return { pushRecord };
+}

@@ -1,0 +1,41 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { syncAttempts, type AttemptRow } from '../schema.ts';
+import type { AttemptEvidence } from '../../domain/sync.ts';
+
+/** The attempt ledger: one row per answer QuickBooks gave (or did not give) to a push. */
+export async function recordAttempt(db: Db, workflowId: string, tenantId: string, a: AttemptEvidence): Promise<void> {
+  await db
+    .insert(syncAttempts)
+    .values({
+      workflowId,
+      tenantId,
+      attemptNo: a.attemptNo,
+      activityAttempt: a.activityAttempt ?? 1,
+      requestId: a.requestId,
+      startedAt: new Date(a.startedAt),
+      finishedAt: new Date(a.finishedAt),
+      httpStatus: a.httpStatus,
+      class: a.class,
+      code: a.code ?? null,
+      message: a.message ?? null,
+      detail: a.detail ?? null,
+      element: a.element ?? null,
+      intuitTid: a.intuitTid ?? null,
+    })
+    .onConflictDoNothing();
+}
+
+/** Earlier pushes of this record whose outcome QuickBooks left unknown (the entity may exist). */
+export async function uncertainAttempts(db: Db, workflowId: string, attemptNo?: number): Promise<AttemptRow[]> {
+  return db
+    .select()
+    .from(syncAttempts)
+    .where(
+      and(
+        eq(syncAttempts.workflowId, workflowId),
+        eq(syncAttempts.class, 'outcome_uncertain'),
+        ...(attemptNo !== undefined ? [eq(syncAttempts.attemptNo, attemptNo)] : []),
+      ),
+    );
+}

@@ -1,0 +1,172 @@
+import { setHandler } from '@temporalio/workflow';
+import { actionRefusal } from '../../domain/actions.ts';
+import type { RecordActionName } from '../../domain/permissions.ts';
+import { ACTION_TEXT, assertText } from '../../domain/text.ts';
+import {
+  assignUpdate,
+  cancelUpdate,
+  connectionRestoredSignal,
+  createAnywayUpdate,
+  escalateUpdate,
+  linkUpdate,
+  mappingChangedSignal,
+  pushRetryingSignal,
+  reprojectSignal,
+  retryUpdate,
+  sourceUpdatedSignal,
+  stateQuery,
+  type Actor,
+} from './messages.ts';
+import type { RecordSync } from './state.ts';
+
+/**
+ * What a record's sync answers while it runs. Updates are what people do (the validator refuses what the state does
+ * not allow, with a sentence for the person); signals are what wakes the record (a new version, a mapping, the
+ * connection) and the push activity's report that QuickBooks' answer is being retried.
+ */
+export function registerHandlers(sync: RecordSync): void {
+  const { status, triggers } = sync;
+  // Whether the state allows the action is the domain's rule (domain/actions.ts), the same the console offers by.
+  const requireAllowed = (action: RecordActionName) => {
+    const refusal = actionRefusal(action, status);
+    if (refusal) throw new Error(refusal);
+  };
+  // Every text of a request passes the shared text rule before it is accepted: a NUL in an assignee once wedged
+  // every projection write of the record (Postgres cannot store it). Validators add no commands, so no patch.
+  const requireActor = (req: Actor) => {
+    if (!req?.actor?.trim()) throw new Error('Say who is acting.');
+    assertText(req.actor, ACTION_TEXT.actor);
+  };
+
+  setHandler(stateQuery, () => status);
+  setHandler(sourceUpdatedSignal, ({ version }) => {
+    if (version > sync.latestVersion) {
+      sync.latestVersion = version;
+      triggers.add('version');
+    }
+  });
+  setHandler(mappingChangedSignal, () => {
+    triggers.add('mapping');
+  });
+  setHandler(connectionRestoredSignal, () => {
+    triggers.add('connection');
+  });
+  // Only the reconciler sends it, to histories recorded after it existed: no patch needed.
+  setHandler(reprojectSignal, async () => {
+    // A new event moves the projection's sequence on, so the write is taken (and the repair shows in the timeline).
+    sync.event('reprojected', 'The reconciler found this record shown wrongly in the console; its state was written again.');
+    await sync.project();
+  });
+  // Only the push activity sends it, to the push in flight; histories recorded before it existed never carry it.
+  setHandler(pushRetryingSignal, async (report) => {
+    if (sync.pushing?.attemptNo !== report.attemptNo || !['syncing', 'retrying'].includes(status.state)) return;
+    const c = report.classification;
+    status.retryCount = sync.pushing.retryBase + report.activityAttempt;
+    sync.setState('retrying', c.class === 'accepted' ? 'transient' : c.class, `QuickBooks answered "${report.said}"; retrying automatically with the same request id ${report.requestId}.`, 'system');
+    sync.event('retrying', `Attempt ${report.activityAttempt} of request ${report.requestId}: QuickBooks answered "${report.said}"; trying again by itself.`, 'system', {
+      requestId: report.requestId,
+      activityAttempt: report.activityAttempt,
+      failureClass: c.class,
+    });
+    await sync.project();
+  });
+  setHandler(
+    retryUpdate,
+    (req) => {
+      status.retryCount += 1;
+      triggers.add('retry');
+      sync.event('retry_requested', `Retry requested by ${req.actor}.`, req.actor);
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireAllowed('retry');
+      },
+    },
+  );
+  setHandler(
+    linkUpdate,
+    (req) => {
+      sync.linkRequest = req;
+      triggers.add('link');
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        if (!req.qboId?.trim()) throw new Error('Give the QuickBooks id of the entity to link to.');
+        assertText(req.qboId, ACTION_TEXT.qboId);
+        requireAllowed('link');
+      },
+    },
+  );
+  setHandler(
+    createAnywayUpdate,
+    (req) => {
+      sync.createAnyway = true;
+      triggers.add('create_anyway');
+      sync.event('create_anyway', `${req.actor} chose to create the record in QuickBooks despite the duplicate risk.`, req.actor);
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireAllowed('create-anyway');
+      },
+    },
+  );
+  setHandler(
+    escalateUpdate,
+    async (req) => {
+      status.escalatedTo = req.to.trim();
+      sync.event('escalated', `Escalated to ${req.to.trim()} by ${req.actor}: ${req.note.trim()}`, req.actor, { to: req.to.trim() });
+      await sync.project();
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireAllowed('escalate');
+        if (!req.to?.trim()) throw new Error('Say whom to escalate to.');
+        if (!req.note?.trim()) throw new Error('Add a note that says what is needed.');
+        assertText(req.to, ACTION_TEXT.to);
+        assertText(req.note, ACTION_TEXT.note);
+      },
+    },
+  );
+  setHandler(
+    assignUpdate,
+    async (req) => {
+      status.assignee = req.assignee.trim();
+      sync.event('assigned', `Assigned to ${req.assignee.trim()} by ${req.actor}.`, req.actor, { assignee: req.assignee.trim() });
+      // Ownership changes are visible in the queue at once, not only at the next state change.
+      await sync.project();
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireAllowed('assign');
+        if (!req.assignee?.trim()) throw new Error('Say who should own it.');
+        assertText(req.assignee, ACTION_TEXT.assignee);
+      },
+    },
+  );
+  setHandler(
+    cancelUpdate,
+    (req) => {
+      sync.cancelRequest = req;
+      triggers.add('cancel');
+      return status;
+    },
+    {
+      validator: (req) => {
+        requireActor(req);
+        requireAllowed('cancel');
+        if (!req.reason?.trim()) throw new Error('Say why the sync is cancelled.');
+        assertText(req.reason, ACTION_TEXT.reason);
+      },
+    },
+  );
+}

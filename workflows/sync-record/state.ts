@@ -1,0 +1,263 @@
+import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AwraRecord } from '../../domain/records.ts';
+import type { ExternalRef, ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
+import { isMasterRecordType, isTerminalState, ownerForFailureClass, type FailureClass, type Owner, type SyncState } from '../../domain/vocabulary.ts';
+import { FailureClassAttr, OwnerAttr, RecordNumberAttr, SyncStateAttr } from '../search-attributes.ts';
+import { syncActivities, type SyncActivities } from './activities.ts';
+import type { CancelRequest, LinkRequest } from './messages.ts';
+import { formatWait } from './texts.ts';
+import type { SyncRecordInput } from './types.ts';
+
+const DEFAULT_SLA_SECONDS = 86_400;
+const DEFAULT_WAIT_RECHECK_SECONDS = 300;
+const MAX_WAIT_RECHECK_MS = 6 * 3600 * 1000;
+
+export type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel' | 'recheck';
+
+/** What a healing wait checks by itself on its timer; a trigger when the wait is over. */
+export type Probe = () => Promise<Trigger | undefined>;
+
+/**
+ * One record's sync as the workflow holds it: the live status (what the state query answers and the projection
+ * stores), the timeline events not yet projected, what people and signals asked for, and the moves every step of
+ * the flow shares — set a state, block, wait for what can unblock, finish. The workflow is the only writer of the
+ * record's projection; every write goes through `project`.
+ */
+export class RecordSync {
+  readonly workflowId = workflowInfo().workflowId;
+  readonly status: SyncStatus;
+  readonly act: SyncActivities;
+  readonly triggers = new Set<Trigger>();
+  facts: ProjectionFacts = {};
+  logicalAttempt: number;
+  latestVersion: number;
+  loadedVersion = 0;
+  createAnyway: boolean;
+  cancelRequest: CancelRequest | undefined;
+  linkRequest: LinkRequest | undefined;
+  /** The logical attempt of the push in flight, while one is: what a "retrying" report must name to be taken. */
+  pushing: { attemptNo: number; retryBase: number } | undefined;
+
+  private readonly pending: SyncEvent[] = [];
+  private lastBlock: { failureClass: FailureClass | null; blockedSince: string | null; slaDueAt: string | null } | undefined;
+  private upserted = '';
+  private readonly firstRecheckMs: number;
+  private recheckMs: number;
+  /** The record left its last block by re-checking on its own, not because anything or anyone acted. */
+  private rechecked = false;
+
+  constructor(readonly input: SyncRecordInput) {
+    const carry = input.carry;
+    this.status = {
+      workflowId: this.workflowId,
+      tenantId: input.tenantId,
+      recordType: input.recordType,
+      sourceId: input.sourceId,
+      number: '',
+      version: input.version,
+      state: 'queued',
+      failureClass: null,
+      owner: null,
+      actionNeeded: null,
+      retryCount: carry?.retryCount ?? 0,
+      readiness: [],
+      mappings: [],
+      duplicateCandidates: [],
+      externalRef: null,
+      assignee: carry?.assignee ?? null,
+      escalatedTo: carry?.escalatedTo ?? null,
+      blockedSince: null,
+      slaDueAt: null,
+      seq: carry?.seq ?? 0,
+    };
+    this.logicalAttempt = carry?.logicalAttempt ?? 0;
+    this.latestVersion = input.version;
+    this.createAnyway = carry?.createAnyway ?? false;
+    this.act = syncActivities(input.retry);
+    this.firstRecheckMs = (input.waitRecheckSeconds ?? DEFAULT_WAIT_RECHECK_SECONDS) * 1000;
+    this.recheckMs = this.firstRecheckMs;
+  }
+
+  isTerminal(): boolean {
+    return isTerminalState(this.status.state);
+  }
+
+  event(kind: string, message: string, actor = 'system', data?: Record<string, unknown>): void {
+    this.status.seq += 1;
+    this.pending.push({ seq: this.status.seq, at: new Date().toISOString(), kind, message, actor, ...(data ? { data } : {}) });
+  }
+
+  /** A new run of the record continues the projection's change counter: renumber what this run has not projected. */
+  continueSeqFrom(projectedSeq: number): void {
+    if (projectedSeq <= this.status.seq) return;
+    const offset = projectedSeq - this.status.seq;
+    for (const e of this.pending) e.seq += offset;
+    this.status.seq = projectedSeq;
+  }
+
+  setState(state: SyncState, failureClass: FailureClass | null = null, actionNeeded: string | null = null, owner?: Owner): void {
+    const status = this.status;
+    const wasBlocked = status.state === 'blocked';
+    if (wasBlocked) this.lastBlock = { failureClass: status.failureClass, blockedSince: status.blockedSince, slaDueAt: status.slaDueAt };
+    status.state = state;
+    status.failureClass = failureClass;
+    status.owner = owner ?? (failureClass ? ownerForFailureClass(failureClass) : null);
+    status.actionNeeded = actionNeeded;
+    if (state === 'blocked' && !wasBlocked && this.rechecked && this.lastBlock?.failureClass === failureClass) {
+      // Trying again by itself changed nothing: the same block goes on, and so does its SLA clock.
+      status.blockedSince = this.lastBlock.blockedSince;
+      status.slaDueAt = this.lastBlock.slaDueAt;
+    } else if (state === 'blocked' && !wasBlocked) {
+      const now = Date.now();
+      status.blockedSince = new Date(now).toISOString();
+      status.slaDueAt = new Date(now + (this.input.slaSeconds ?? DEFAULT_SLA_SECONDS) * 1000).toISOString();
+    } else if (state !== 'blocked') {
+      status.blockedSince = null;
+      status.slaDueAt = null;
+    }
+  }
+
+  /**
+   * Search attributes follow the projected state: upserted only when it changed since the last upsert, and only
+   * when a state is projected (intermediate steps inside one workflow task would only lengthen the history).
+   */
+  private syncSearchAttributes(): void {
+    const status = this.status;
+    const values = [status.state, status.failureClass ?? 'none', status.owner ?? 'none', status.number];
+    if (values.join('|') === this.upserted) return;
+    this.upserted = values.join('|');
+    upsertSearchAttributes([
+      { key: SyncStateAttr, value: status.state },
+      { key: FailureClassAttr, value: status.failureClass ?? 'none' },
+      { key: OwnerAttr, value: status.owner ?? 'none' },
+      ...(status.number ? [{ key: RecordNumberAttr, value: status.number }] : []),
+    ]);
+  }
+
+  snapshot() {
+    const status = this.status;
+    return {
+      status: { ...status, readiness: [...status.readiness], mappings: [...status.mappings], duplicateCandidates: [...status.duplicateCandidates] },
+      events: this.pending.splice(0),
+      facts: this.facts,
+    };
+  }
+
+  hasUnprojectedEvents(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Writes the state and the new timeline events to Postgres, and the search attributes to Temporal. */
+  async project(): Promise<void> {
+    this.syncSearchAttributes();
+    await this.act.quick.projectSync(this.snapshot());
+  }
+
+  async block(failureClass: FailureClass, actionNeeded: string, message: string, data?: Record<string, unknown>, owner?: Owner): Promise<void> {
+    this.setState('blocked', failureClass, actionNeeded, owner);
+    this.event('blocked', message, 'system', { failureClass, ...data });
+    await this.project();
+  }
+
+  /** The SLA escalation: past the tenant's SLA with nobody having acted, the record escalates by itself. */
+  private async escalateOnSla(): Promise<void> {
+    const status = this.status;
+    const to = 'finance controller';
+    status.escalatedTo = to;
+    this.event('sla_escalated', `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(), 'system', { to });
+    await this.project();
+    await this.act.quick.writeAuditEvent({
+      tenantId: status.tenantId,
+      actor: 'system',
+      action: 'sync.escalate.sla',
+      target: this.workflowId,
+      detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince },
+    });
+  }
+
+  private slaPending(): number | undefined {
+    const status = this.status;
+    return status.slaDueAt && !status.escalatedTo ? Math.max(0, new Date(status.slaDueAt).getTime() - Date.now()) : undefined;
+  }
+
+  /**
+   * Waits for something that can unblock the record. Past the tenant's SLA, nobody having acted, the record
+   * escalates by itself (a durable timer) and keeps waiting. An automatic wait (`probe` given: a mapping, a
+   * dependency, the connection, QuickBooks being reachable) also checks its condition itself on a durable timer —
+   * after `waitRecheckSeconds`, then twice as long each time up to 6 hours — so a signal that never came costs a
+   * delay, never a stuck record. Nothing is projected while the condition still does not hold.
+   */
+  async waitForChange(wanted: readonly Trigger[], probe?: Probe): Promise<void> {
+    const triggers = this.triggers;
+    const fired = () => wanted.some((t) => triggers.has(t)) || triggers.has('cancel') || triggers.has('version');
+    if (!patched('heal-waits')) {
+      if (!fired() && this.status.slaDueAt && !this.status.escalatedTo) {
+        if (!(await condition(fired, this.slaPending()!))) await this.escalateOnSla();
+      }
+      await condition(fired);
+      return;
+    }
+    for (;;) {
+      const sla = fired() ? undefined : this.slaPending();
+      const timeout = Math.min(sla ?? Infinity, probe ? this.recheckMs : Infinity);
+      if (timeout === Infinity) await condition(fired);
+      if (timeout === Infinity || (await condition(fired, timeout))) {
+        // Something or someone moved the record on: the next automatic wait starts from the first delay again.
+        this.recheckMs = this.firstRecheckMs;
+        this.rechecked = false;
+        return;
+      }
+      if (sla !== undefined && this.slaPending() === 0) {
+        await this.escalateOnSla();
+        continue;
+      }
+      if (!probe) continue;
+      const wake = await probe();
+      const waited = this.recheckMs;
+      // Should the record block again the same way, its next wait is longer: 5 min, 10, 20 … up to 6 h.
+      this.recheckMs = Math.min(this.recheckMs * 2, MAX_WAIT_RECHECK_MS);
+      if (wake) {
+        triggers.add(wake);
+        this.rechecked = true;
+        this.event('recheck', wake === 'recheck' ? `Trying again by itself after waiting ${formatWait(waited)}.` : `Checked again by itself after ${formatWait(waited)}: what the record waited for is there; continuing.`);
+        return;
+      }
+    }
+  }
+
+  /** The tenant's QuickBooks connection is usable again. */
+  readonly connectionProbe: Probe = async () => {
+    const c = await this.act.quick.connectionInfo({ tenantId: this.input.tenantId });
+    return c.connected && c.status !== 'needs_reauth' && c.status !== 'revoked' ? 'connection' : undefined;
+  };
+
+  /** Every reference the record needs resolves now (a mapping was set, a dependency synced, a stale one fixed). */
+  mappingProbe(record: AwraRecord): Probe {
+    return async () => {
+      const again = await this.act.quick.checkMappings({ tenantId: this.input.tenantId, record });
+      return again.checks.every((m) => m.ok) ? 'mapping' : undefined;
+    };
+  }
+
+  /** QuickBooks was unreachable or kept refusing for now: after the pause, try again. */
+  readonly tryAgain: Probe = async () => 'recheck';
+
+  /** The record is in QuickBooks: its reference, its final state, and the records waiting on it are told. */
+  async finish(state: 'synced' | 'linked', ref: ExternalRef, record: AwraRecord, message: string, actor = 'system'): Promise<void> {
+    this.status.externalRef = ref;
+    this.setState(state);
+    this.event(state, message, actor, { qboId: ref.qboId, entity: ref.entity });
+    const tellDependents = async () => {
+      const { resumed } = await this.act.qbo.afterSync({ tenantId: this.status.tenantId, record, externalRef: ref, actor: state === 'linked' ? actor : 'sync' });
+      if (resumed > 0) this.event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
+    };
+    // A master record's mapping is written before it shows as synced, so "synced" always means "usable as a
+    // reference"; an invoice's dependants read its projected state, so it is projected first.
+    if (isMasterRecordType(record.recordType)) await tellDependents();
+    await this.project();
+    if (record.recordType === 'invoice') {
+      await tellDependents();
+      if (this.hasUnprojectedEvents()) await this.project();
+    }
+  }
+}

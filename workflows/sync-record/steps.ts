@@ -1,0 +1,251 @@
+import { patched } from '@temporalio/workflow';
+import { mappingGapsSentence } from '../../domain/mapping-gaps.ts';
+import { isReady, recordAmount, recordTxnDate } from '../../domain/readiness.ts';
+import type { AwraRecord } from '../../domain/records.ts';
+import { pushRequestId } from '../../domain/request-id.ts';
+import type { SyncStatus } from '../../domain/sync.ts';
+import { FAILURE_CLASS_LABELS } from '../../domain/vocabulary.ts';
+import { readFailure } from './failure.ts';
+import type { RecordSync } from './state.ts';
+import { acceptedSentence, qboSentence } from './texts.ts';
+import type { PreparedSync } from './types.ts';
+
+/**
+ * The steps of one pass through a record's sync (DESIGN.md §3), in order. Each returns whether the pass goes on
+ * (`next`), starts again after a wait (`again`), or the sync is over (`done`).
+ */
+export type Verdict = 'next' | 'again' | 'done';
+
+/** Steps 1-3 (readiness with the company's settings, mappings, duplicate risk) in one activity, so a clean sync's
+ * history stays short; it stops at the first step that blocks. */
+export async function prepare(sync: RecordSync, version: number): Promise<PreparedSync | undefined> {
+  const { input } = sync;
+  sync.setState('validating');
+  try {
+    return await sync.act.qbo.prepareSync({
+      tenantId: input.tenantId,
+      workflowId: sync.workflowId,
+      recordType: input.recordType,
+      sourceId: input.sourceId,
+      version,
+      skipDuplicates: sync.createAnyway || sync.linkRequest !== undefined,
+    });
+  } catch (err) {
+    const f = readFailure(err);
+    const authorization = f.failureClass === 'authorization';
+    await sync.block(
+      f.failureClass,
+      authorization ? `An admin must reconnect QuickBooks. ${f.message}` : `Checking the record against QuickBooks failed: ${f.message} Retry when QuickBooks answers again.`,
+      `Could not prepare the sync: ${f.message}`,
+      undefined,
+      'admin',
+    );
+    await sync.waitForChange(['connection', 'retry'], authorization ? sync.connectionProbe : sync.tryAgain);
+    return undefined;
+  }
+}
+
+/** What this pass loaded: the reference an earlier run made, the projection's counter, a new version's facts. */
+export function takeVersion(sync: RecordSync, prep: PreparedSync, version: number): void {
+  const { status } = sync;
+  const record = prep.record;
+  // An earlier run created or linked this record in QuickBooks: newer versions update that entity.
+  if (!status.externalRef && prep.existingRef) status.externalRef = prep.existingRef;
+  sync.continueSeqFrom(prep.projectedSeq);
+  if (version === sync.loadedVersion) return;
+  status.version = version;
+  sync.loadedVersion = version;
+  const amount = recordAmount(record);
+  sync.facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
+  status.number = record.number;
+  sync.event('version_received', `Version ${version} of ${record.number} received from AWRA.`, 'awra', { version });
+}
+
+/** AWRA voided the record: nothing (more) is sent. */
+export async function voided(sync: RecordSync, record: AwraRecord): Promise<void> {
+  const ref = sync.status.externalRef;
+  sync.setState('cancelled', null, ref ? `Void ${ref.entity} ${ref.qboId} in QuickBooks as well; AWRA voided ${record.number} after it synced.` : null);
+  sync.event(
+    'cancelled',
+    ref
+      ? `${record.number} was voided in AWRA after it synced as QuickBooks ${ref.entity} ${ref.qboId}; it is not changed in QuickBooks.`
+      : `${record.number} was voided in AWRA, so it will not be sent to QuickBooks.`,
+    'awra',
+  );
+  await sync.project();
+}
+
+/** 1. The source record is ready, and the tenant is connected. */
+export async function checkReady(sync: RecordSync, prep: PreparedSync): Promise<Verdict> {
+  const record = prep.record;
+  sync.status.readiness = prep.readiness;
+  if (!isReady(prep.readiness)) {
+    const failed = prep.readiness.filter((c) => !c.ok);
+    await sync.block(
+      'source_data',
+      `Correct ${record.number} in AWRA: ${failed.map((c) => c.message).join(' ')}`,
+      `Not ready: ${failed.map((c) => c.label.toLowerCase()).join(', ')}.`,
+      { failed: failed.map((c) => c.id) },
+    );
+    await sync.waitForChange(['retry']);
+    return 'again';
+  }
+  if (!prep.realm.connected || !prep.mapping) {
+    await sync.block('authorization', 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.', 'Ready, but the tenant has no QuickBooks connection.');
+    await sync.waitForChange(['connection', 'retry'], sync.connectionProbe);
+    return 'again';
+  }
+  return 'next';
+}
+
+/** 2. Every reference the payload needs is mapped. */
+export async function checkMappings(sync: RecordSync, prep: PreparedSync): Promise<Verdict> {
+  const mapping = prep.mapping!;
+  sync.status.mappings = mapping.checks;
+  const gaps = mapping.checks.filter((m) => !m.ok);
+  if (gaps.length === 0) return 'next';
+  await sync.block('mapping', mappingGapsSentence(gaps), `Waiting on ${gaps.length} mapping(s): ${gaps.map((g) => `${g.kind} ${g.key}`).join(', ')}.`, {
+    gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })),
+  });
+  // The dependency may have synced between our check and the projection that makes us findable to it (it then
+  // found nobody to tell): now that the block is projected, look once more before waiting for a signal.
+  if (patched('recheck-mappings-after-block')) {
+    const again = await sync.act.quick.checkMappings({ tenantId: sync.input.tenantId, record: prep.record });
+    if (again.checks.every((m) => m.ok)) return 'again';
+  }
+  await sync.waitForChange(['mapping', 'retry'], sync.mappingProbe(prep.record));
+  return 'again';
+}
+
+/** A person linked the record to an entity that already exists: record the reference, create nothing. */
+export async function link(sync: RecordSync, record: AwraRecord): Promise<Verdict> {
+  const req = sync.linkRequest;
+  if (!req) return 'next';
+  sync.linkRequest = undefined;
+  sync.triggers.delete('link');
+  try {
+    const ref = await sync.act.qbo.readEntity({ tenantId: sync.input.tenantId, recordType: sync.input.recordType, qboId: req.qboId.trim() });
+    await sync.finish('linked', ref, record, `${req.actor} linked ${record.number} to existing QuickBooks ${ref.entity} ${ref.qboId}; nothing was created.`, req.actor);
+    return 'done';
+  } catch (err) {
+    const { message } = readFailure(err);
+    await sync.block(sync.status.failureClass ?? 'duplicate_risk', `The link did not work: ${message} Choose another entity.`, `Link to ${req.qboId} failed: ${message}`);
+    await sync.waitForChange(['link', 'create_anyway', 'retry']);
+    return 'again';
+  }
+}
+
+/** 3. Duplicate risk before any create: adopt our own lost create, or let a person decide on a look-alike. */
+export async function checkDuplicates(sync: RecordSync, prep: PreparedSync): Promise<Verdict> {
+  const dup = prep.duplicates;
+  if (sync.createAnyway || !dup) return 'next';
+  const record = prep.record;
+  if (dup.adopt) {
+    await sync.finish('synced', dup.adopt, record, `${record.number} was already in QuickBooks from an earlier attempt (${dup.adopt.entity} ${dup.adopt.qboId}); adopted it instead of creating a duplicate.`);
+    return 'done';
+  }
+  sync.status.duplicateCandidates = dup.candidates;
+  if (dup.candidates.length === 0) return 'next';
+  await sync.block(
+    'duplicate_risk',
+    `QuickBooks may already have this record: ${dup.candidates.map((c) => c.label).join('; ')}. Link it to the existing entity, or create it anyway.`,
+    `${dup.candidates.length} possible duplicate(s) found in QuickBooks.`,
+    { candidates: dup.candidates.map((c) => c.qboId) },
+  );
+  await sync.waitForChange(['link', 'create_anyway']);
+  return 'again';
+}
+
+/** 4. Push with a requestid that stays the same across automatic retries of this logical attempt; 5. act on the answer. */
+export async function push(sync: RecordSync, prep: PreparedSync, version: number): Promise<Verdict> {
+  const { status, input, workflowId } = sync;
+  const record = prep.record;
+  sync.logicalAttempt += 1;
+  const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
+  sync.setState('syncing');
+  sync.event('push', `Sending ${record.number} to QuickBooks (request ${requestId}).`, 'system', { requestId });
+  const retryBase = status.retryCount;
+  // Set before anything is awaited: on replay a "retrying" report may be handled before this step's await resolves.
+  sync.pushing = { attemptNo: sync.logicalAttempt, retryBase };
+  // The workflow alone writes the record's projection: "syncing" is projected here, not by the push activity.
+  if (patched('project-before-push')) await sync.project();
+  try {
+    const result = await sync.act.qbo.pushRecord({
+      tenantId: input.tenantId,
+      workflowId,
+      record,
+      refs: prep.mapping!.refs,
+      requestId,
+      attemptNo: sync.logicalAttempt,
+      allowDuplicate: sync.createAnyway,
+      ...(status.externalRef ? { updateOf: status.externalRef } : {}),
+      homeCurrency: prep.realm.homeCurrency ?? null,
+      multicurrency: prep.realm.multicurrency ?? false,
+    });
+    sync.pushing = undefined;
+    status.retryCount = retryBase + result.activityAttempt - 1;
+    const ref = result.externalRef;
+    const updated = status.externalRef !== null && !result.adopted;
+    await sync.finish('synced', ref, record, acceptedSentence({ number: record.number, version, entity: ref.entity, qboId: ref.qboId, updated, adopted: result.adopted, activityAttempt: result.activityAttempt }));
+    return 'done';
+  } catch (err) {
+    sync.pushing = undefined;
+    await pushFailed(sync, record, err, retryBase);
+    return 'again';
+  }
+}
+
+/** 5. Resolve, retry or escalate, by what QuickBooks said (its classification, carried in the failure). */
+async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, retryBase: number): Promise<void> {
+  const { status, input, workflowId } = sync;
+  const f = readFailure(err);
+  const c = f.details?.classification;
+  status.retryCount = retryBase + Math.max(0, (f.details?.activityAttempt ?? 1) - 1);
+  const said = qboSentence(c) || f.message;
+  const cls = f.failureClass;
+  switch (cls) {
+    case 'authorization':
+      await sync.block('authorization', `An admin must reconnect QuickBooks (${said}); the record continues by itself afterwards.`, `QuickBooks refused the credentials: ${said}`);
+      await sync.waitForChange(['connection', 'retry'], sync.connectionProbe);
+      return;
+    case 'duplicate_risk': {
+      const dup = await sync.act.qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record }).catch(() => ({ adopt: null, candidates: [] as SyncStatus['duplicateCandidates'] }));
+      status.duplicateCandidates = dup.candidates;
+      sync.createAnyway = false;
+      await sync.block('duplicate_risk', `QuickBooks says this already exists (${said}). Link it to the existing entity, or create it anyway.`, `QuickBooks reported a duplicate: ${said}`);
+      await sync.waitForChange(['link', 'create_anyway']);
+      return;
+    }
+    case 'mapping': {
+      // The refused references are marked stale by now: name them as gaps, so fixing one finds this record
+      // like any other record waiting on a mapping.
+      let gaps: SyncStatus['mappings'] = [];
+      if (patched('refused-reference-gaps')) {
+        status.mappings = (await sync.act.quick.checkMappings({ tenantId: input.tenantId, record })).checks;
+        gaps = status.mappings.filter((m) => !m.ok);
+      }
+      await sync.block(
+        'mapping',
+        `QuickBooks refused a reference (${said}). ${gaps.length ? `Fix the mapping: ${gaps.map((g) => g.reason).join(' ')} ` : 'Fix the mapping, '}then the record continues by itself.`,
+        `QuickBooks refused a reference: ${said}`,
+        gaps.length ? { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) } : undefined,
+      );
+      await sync.waitForChange(['mapping', 'retry'], gaps.length ? sync.mappingProbe(record) : undefined);
+      return;
+    }
+    case 'source_data':
+    case 'provider_rejection':
+      await sync.block(cls, `QuickBooks rejected ${record.number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`, `Rejected by QuickBooks: ${said}`);
+      await sync.waitForChange(['retry']);
+      return;
+    default:
+      await sync.block(
+        cls,
+        `QuickBooks kept failing after ${f.details?.activityAttempt ?? 1} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
+        `Automatic retries ran out: ${said}`,
+        undefined,
+        'admin',
+      );
+      await sync.waitForChange(['retry', 'connection'], sync.tryAgain);
+  }
+}

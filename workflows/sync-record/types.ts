@@ -1,0 +1,121 @@
+/**
+ * The syncRecord workflow's contract: its input and result, and the input/output of the activities it calls. The
+ * workflow owns these types; activities and clients import them from here.
+ */
+import type { MappingResult } from '../../domain/mapping-gaps.ts';
+import type { ReadinessContext } from '../../domain/readiness.ts';
+import type { AwraRecord } from '../../domain/records.ts';
+import type { DuplicateCandidate, ExternalRef, ReadinessCheck } from '../../domain/sync.ts';
+import type { RecordType, SyncState } from '../../domain/vocabulary.ts';
+import type { QboClassification } from '../../qbo/classify.ts';
+import type { QboFailureDetails } from '../../qbo/failure.ts';
+
+export type { MappingResult, QboClassification, QboFailureDetails };
+
+/** Workflow input: a single object so fields can be added without breaking running histories. */
+export interface SyncRecordInput {
+  tenantId: string;
+  recordType: RecordType;
+  sourceId: string;
+  version: number;
+  /** Carried across continue-as-new. */
+  carry?: SyncCarry;
+  /** Seconds a blocked record may wait before it escalates by itself; tests shrink it. */
+  slaSeconds?: number;
+  /** Continue-as-new once the history passes this many events (default 5,000); tests shrink it. */
+  historyLimit?: number;
+  /** Automatic retry policy of the push; tests shrink it. */
+  retry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
+  /**
+   * Seconds before an automatic wait (mapping, dependency, connection, QuickBooks unreachable) first re-checks its
+   * condition by itself, doubling up to 6 hours: a lost signal costs a delay, never a stuck record (default 300).
+   */
+  waitRecheckSeconds?: number;
+}
+
+export interface SyncCarry {
+  retryCount: number;
+  createAnyway?: boolean;
+  logicalAttempt: number;
+  seq: number;
+  assignee?: string;
+  escalatedTo?: string;
+}
+
+
+export interface SyncResult {
+  state: SyncState;
+  externalRef: ExternalRef | null;
+  retryCount: number;
+}
+
+/** A realm as the workflow sees it before it validates a record. */
+export interface RealmContext extends ReadinessContext {
+  connected: boolean;
+  realmId?: string;
+  environment?: 'sandbox' | 'production' | 'simulator';
+  status?: string;
+}
+
+export interface DuplicateResult {
+  adopt: ExternalRef | null;
+  candidates: DuplicateCandidate[];
+}
+
+export interface PrepareInput {
+  tenantId: string;
+  workflowId: string;
+  recordType: RecordType;
+  sourceId: string;
+  version: number;
+  skipDuplicates: boolean;
+}
+
+/** What prepareSync found; the parts after the first blocking step are absent. */
+export interface PreparedSync {
+  record: AwraRecord;
+  realm: RealmContext;
+  readiness: ReadinessCheck[];
+  mapping?: MappingResult;
+  duplicates?: DuplicateResult;
+  /** The QuickBooks entity an earlier run of this record created or linked: a newer version updates it. */
+  existingRef?: ExternalRef;
+  /** The projection's change counter: a new run of the record continues it, so its writes are not taken as stale. */
+  projectedSeq: number;
+}
+
+export interface PushInput {
+  tenantId: string;
+  workflowId: string;
+  record: AwraRecord;
+  refs: MappingResult['refs'];
+  requestId: string;
+  attemptNo: number;
+  /** The user chose "create anyway": let QuickBooks accept a duplicate DocNumber. */
+  allowDuplicate: boolean;
+  /** A newer version of a record already in QuickBooks: update this entity (sparse update) instead of creating. */
+  updateOf?: ExternalRef;
+  homeCurrency?: string | null;
+  multicurrency?: boolean;
+}
+
+export interface PushResult {
+  externalRef: ExternalRef;
+  /** Temporal's attempt number of this activity: automatic retries are attempt − 1. */
+  activityAttempt: number;
+  adopted: boolean;
+}
+
+/** What a failed push tells the workflow (ApplicationFailure details[0]). */
+export type PushFailureDetails = QboFailureDetails;
+
+/** A push attempt failed and Temporal will retry it: what the activity tells its workflow, so the record shows it. */
+export interface PushRetrying {
+  /** The logical attempt (PushInput.attemptNo) the report is about. */
+  attemptNo: number;
+  requestId: string;
+  activityAttempt: number;
+  /** QuickBooks' answer in a sentence ("code 3001: …"). */
+  said: string;
+  classification: QboClassification;
+}
