@@ -13,3 +13,13 @@ export function textField(rule: TextRule) {
     if (fault) ctx.addIssue({ code: 'custom', message: textFaultMessage(fault, rule) });
   });
 }
+
+/** zod issues as `{ "data.lines.0.amount": "must be a whole number…" }`. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join('.') || '(body)';
+    fields[path] ??= issue.message;
+  }
+  return fields;
+}

@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { ProjectionFigures } from '../db/queries/metrics.ts';
 
 /** What the worker measures as it talks to QuickBooks (served by the worker's metrics endpoint). */
 export function createWorkerMetrics(registry = new Registry()) {
@@ -27,10 +26,11 @@ export function createWorkerMetrics(registry = new Registry()) {
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
 /**
- * Product-level gauges read from the Postgres projection at scrape time (the web app's /metrics): records by state
- * and failure class, attempts by class, retries, connections by status.
+ * Product-level gauges from the Postgres projection's figures (db/queries/metrics.ts), as Prometheus text for the web
+ * app's /metrics: records by state and failure class, attempts by class, retries, connections by status, the outbox
+ * and each tenant's last reconciliation.
  */
-export async function projectionMetrics(db: Db): Promise<string> {
+export async function projectionMetrics(figures: ProjectionFigures): Promise<string> {
   const registry = new Registry();
   const records = new Gauge({ name: 'qsh_records', help: 'Records by sync state and failure class.', labelNames: ['tenant', 'state', 'failure_class'] as const, registers: [registry] });
   const attempts = new Gauge({ name: 'qsh_attempts', help: 'Recorded push attempts by class.', labelNames: ['class'] as const, registers: [registry] });
@@ -39,26 +39,16 @@ export async function projectionMetrics(db: Db): Promise<string> {
   const outboxPending = new Gauge({ name: 'qsh_outbox_pending', help: 'Deliveries to Temporal stored but not yet delivered (record versions, mapping fixes, reconnects).', labelNames: ['kind'] as const, registers: [registry] });
   const reconciled = new Gauge({ name: 'qsh_reconcile_last_repairs', help: "What the tenant's last reconciliation repaired, by kind.", labelNames: ['tenant', 'kind'] as const, registers: [registry] });
   const reconciledAt = new Gauge({ name: 'qsh_reconcile_last_run_timestamp_seconds', help: "When the tenant's last reconciliation ran.", labelNames: ['tenant'] as const, registers: [registry] });
-  const [byState, byClass, retrySum, byConn, pending, lastRuns] = await Promise.all([
-    db.execute<{ tenant_id: string; state: string; failure_class: string | null; n: number }>(sql`select tenant_id, state, failure_class, count(*)::int as n from syncs group by 1, 2, 3`),
-    db.execute<{ class: string; n: number }>(sql`select class, count(*)::int as n from sync_attempts group by 1`),
-    db.execute<{ n: number }>(sql`select coalesce(sum(retry_count), 0)::int as n from syncs`),
-    db.execute<{ status: string; n: number }>(sql`select status, count(*)::int as n from qbo_connections group by 1`),
-    db.execute<{ kind: string; n: number }>(sql`select kind, count(*)::int as n from outbox where delivered_at is null group by 1`),
-    db.execute<{ tenant_id: string; at: Date | string; detail: Record<string, unknown> | null }>(sql`
-      select distinct on (tenant_id) tenant_id, at, detail from audit_events
-       where action = 'tenant.reconcile' and tenant_id is not null order by tenant_id, at desc`),
-  ]);
-  for (const r of pending) outboxPending.set({ kind: r.kind }, Number(r.n));
-  for (const r of lastRuns) {
-    reconciledAt.set({ tenant: r.tenant_id }, new Date(r.at).getTime() / 1000);
+  for (const r of figures.outboxPending) outboxPending.set({ kind: r.kind }, r.n);
+  for (const r of figures.lastReconciles) {
+    reconciledAt.set({ tenant: r.tenantId }, r.at.getTime() / 1000);
     for (const kind of ['versionsDelivered', 'mappingWakeUps', 'connectionWakeUps', 'projectionsRepaired'] as const) {
-      reconciled.set({ tenant: r.tenant_id, kind }, Number(r.detail?.[kind] ?? 0));
+      reconciled.set({ tenant: r.tenantId, kind }, Number(r.detail?.[kind] ?? 0));
     }
   }
-  for (const r of byState) records.set({ tenant: r.tenant_id, state: r.state, failure_class: r.failure_class ?? 'none' }, Number(r.n));
-  for (const r of byClass) attempts.set({ class: r.class }, Number(r.n));
-  retries.set(Number([...retrySum][0]?.n ?? 0));
-  for (const r of byConn) connections.set({ status: r.status }, Number(r.n));
+  for (const r of figures.recordsByState) records.set({ tenant: r.tenantId, state: r.state, failure_class: r.failureClass ?? 'none' }, r.n);
+  for (const r of figures.attemptsByClass) attempts.set({ class: r.class }, r.n);
+  retries.set(figures.retries);
+  for (const r of figures.connectionsByStatus) connections.set({ status: r.status }, r.n);
   return registry.metrics();
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { deleteTenantData, otherTenantsOnRealm, tenantConnection } from '../db/queries/tenant-data.ts';
 import { tenantIdSchema } from '../domain/records.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
-import { reconcileScheduleId, refsScheduleId } from '../runtime/connect.ts';
+import { reconcileScheduleId, refsScheduleId } from '../services/schedules.ts';
 
 export interface ForgetTenantOptions {
   db: Db;

@@ -14,10 +14,10 @@ import { getTenant } from '../db/queries/tenants.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { RecordType } from '../domain/vocabulary.ts';
 import { isTerminalState, type SyncState } from '../domain/vocabulary.ts';
-import type { SyncCarry, SyncRecordInput } from '../domain/sync.ts';
+import type { SyncCarry, SyncRecordInput } from '../workflows/sync-record/types.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
-import { afterConnect } from '../runtime/connect.ts';
-import { startResumeWaiting } from '../runtime/resume.ts';
+import { afterConnect } from './schedules.ts';
+import { startResumeWaiting } from './resume.ts';
 import { sourceUpdatedSignal, syncRecord } from '../workflows/index.ts';
 import { FailureClassAttr, OwnerAttr, RecordNumberAttr, RecordTypeAttr, SyncStateAttr, TenantIdAttr } from '../workflows/search-attributes.ts';
 

@@ -5,13 +5,12 @@
  * (RECONCILE_MINUTES) and by an admin (POST /api/v1/tenants/{tenantId}/reconcile).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, eq, inArray } from 'drizzle-orm';
 import { getRecordVersion, owedVersions } from '../db/queries/records.ts';
-import { qboConnections, syncs } from '../db/schema.ts';
+import { blockedOnMappingOrAuthorization, connectionUsable, projectedStates } from '../db/queries/waiting.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import type { MappingCheck } from '../domain/sync.ts';
 import type { ReconcileReport } from '../domain/reconcile.ts';
-import type { RecordType } from '../domain/vocabulary.ts';
+import { isTerminalState, type RecordType, type SyncState } from '../domain/vocabulary.ts';
 import { SyncStateAttr } from '../workflows/search-attributes.ts';
 import { connectionRestoredSignal, mappingChangedSignal, reprojectSignal } from '../workflows/signals.ts';
 import { deliverRecordVersion, type DeliveryDeps } from './outbox.ts';
@@ -22,8 +21,6 @@ export interface ReconcileDeps extends DeliveryDeps {
   /** The mapping check the sync workflow uses (activities/mappings.ts), so "already satisfied" means the same. */
   checkMappings(input: { tenantId: string; record: AwraRecord }): Promise<{ checks: MappingCheck[] }>;
 }
-
-const TERMINAL = ['synced', 'linked', 'cancelled'];
 
 export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Promise<ReconcileReport> {
   const report: ReconcileReport = { tenantId, versionsDelivered: 0, mappingWakeUps: 0, connectionWakeUps: 0, projectionsRepaired: 0, failures: [] };
@@ -45,12 +42,8 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Pr
   }
 
   // 2. Records waiting on something that is already there.
-  const blocked = await deps.db
-    .select({ workflowId: syncs.workflowId, recordType: syncs.recordType, sourceId: syncs.sourceId, version: syncs.version, failureClass: syncs.failureClass })
-    .from(syncs)
-    .where(and(eq(syncs.tenantId, tenantId), eq(syncs.state, 'blocked'), inArray(syncs.failureClass, ['mapping', 'authorization'])));
-  const [conn] = await deps.db.select({ status: qboConnections.status }).from(qboConnections).where(eq(qboConnections.tenantId, tenantId));
-  const connected = conn !== undefined && conn.status !== 'needs_reauth' && conn.status !== 'revoked';
+  const blocked = await blockedOnMappingOrAuthorization(deps.db, tenantId);
+  const connected = await connectionUsable(deps.db, tenantId);
   for (const b of blocked) {
     if (b.failureClass === 'authorization') {
       if (!connected) continue;
@@ -65,11 +58,7 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Pr
   }
 
   // 3. Projections that disagree with their workflow: the state it keeps as a search attribute, or its being over.
-  const projected = new Map(
-    (await deps.db.select({ workflowId: syncs.workflowId, state: syncs.state, recordType: syncs.recordType, sourceId: syncs.sourceId }).from(syncs).where(eq(syncs.tenantId, tenantId))).map(
-      (p) => [p.workflowId, p] as const,
-    ),
-  );
+  const projected = new Map((await projectedStates(deps.db, tenantId)).map((p) => [p.workflowId, p] as const));
   const running = new Set<string>();
   for await (const wf of deps.temporal.workflow.list({ query: `TenantId = "${tenantId}" AND ExecutionStatus = "Running"` })) {
     running.add(wf.workflowId);
@@ -80,7 +69,7 @@ export async function reconcileTenant(deps: ReconcileDeps, tenantId: string): Pr
     if (await attempt(`re-project ${wf.workflowId}`, () => signal(deps.temporal, wf.workflowId, reprojectSignal, {}))) report.projectionsRepaired += 1;
   }
   for (const p of projected.values()) {
-    if (TERMINAL.includes(p.state) || running.has(p.workflowId)) continue;
+    if (isTerminalState(p.state as SyncState) || running.has(p.workflowId)) continue;
     // Visibility lags a moment behind a start: ask the workflow itself before calling it gone.
     const status = await deps.temporal.workflow
       .getHandle(p.workflowId)

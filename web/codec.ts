@@ -7,10 +7,12 @@ import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { findActiveApiKey } from '../db/queries/api-keys.ts';
 import { findSession } from '../db/queries/users.ts';
-import { apiError, fieldErrors, readJson } from './api/errors.ts';
+import { apiError, readJson } from './api/errors.ts';
 import { keepSessionAlive, SESSION_COOKIE } from './console/auth.ts';
 import { ownOrigin } from './console/http.tsx';
-import { keyPrincipal, userPrincipal, type AppDeps, type AppEnv, type Principal } from './deps.ts';
+import { type AppDeps, type AppEnv } from './deps.ts';
+import { fieldErrors } from '../domain/text-schema.ts';
+import { keyPrincipal, userPrincipal, type Principal } from '../domain/principal.ts';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Db } from '../db/client.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { SyncRecordInput } from '../domain/sync.ts';
+import type { SyncRecordInput } from '../workflows/sync-record/types.ts';
 import type { SecretBox } from '../runtime/secrets.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -40,26 +41,6 @@ export interface AppDeps {
   metricsToken?: string;
   /** The Temporal payload codec (encryption), served to signed-in people as the Temporal UI's codec endpoint. */
   payloadCodec?: PayloadCodec;
-}
-
-/** Who is acting: an API key (AWRA, scripts) or a person signed in to the console (name = their email). */
-export interface Principal {
-  kind: 'api_key' | 'user';
-  id: number;
-  name: string;
-  role: 'admin' | 'finance' | 'awra';
-  /** Null: may act for every tenant. */
-  tenantId: string | null;
-}
-
-/** The principal an API key acts as. */
-export function keyPrincipal(key: { id: number; name: string; role: Principal['role']; tenantId: string | null }): Principal {
-  return { kind: 'api_key', id: key.id, name: key.name, role: key.role, tenantId: key.tenantId };
-}
-
-/** The principal a signed-in person acts as (name = their email). */
-export function userPrincipal(user: { id: number; email: string; role: Principal['role']; tenantId: string | null }): Principal {
-  return { kind: 'user', id: user.id, name: user.email, role: user.role, tenantId: user.tenantId };
 }
 
 export type AppEnv = { Variables: { principal: Principal; deps: AppDeps; reads: ReadCache } };

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
+import { projectionFigures } from '../db/queries/metrics.ts';
 import { projectionMetrics } from '../runtime/metrics.ts';
 import type { AppEnv } from './deps.ts';
 
@@ -42,7 +43,7 @@ export function metricsRoutes(opts: { token?: string | undefined }) {
     const deps = c.get('deps');
     const maxAgeMs = Math.max(deps.readModelMaxAgeMs ?? 0, METRICS_MIN_AGE_MS);
     // maxStaleMs = maxAgeMs: a scrape never gets figures older than that, only shares a computation with others.
-    const own = await c.get('reads').get('metrics:projection', () => projectionMetrics(deps.db), { maxAgeMs, maxStaleMs: maxAgeMs });
+    const own = await c.get('reads').get('metrics:projection', async () => projectionMetrics(await projectionFigures(deps.db)), { maxAgeMs, maxStaleMs: maxAgeMs });
     let worker = '';
     if (deps.workerMetricsUrl) {
       worker = await fetch(deps.workerMetricsUrl, { signal: AbortSignal.timeout(3000) })

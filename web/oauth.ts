@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { writeAudit } from '../db/queries/audit.ts';
 import { createTokenStore } from '../db/queries/connections.ts';
+import { consumeOAuthState, createOAuthState } from '../db/queries/oauth-states.ts';
 import { getTenant } from '../db/queries/tenants.ts';
-import { oauthStates } from '../db/schema.ts';
 import { textProblem } from '../domain/text.ts';
 import { QBO_API_BASE_URLS } from '../qbo/client.ts';
 import { createQboOAuth, oauthEndpointsAt, QboOAuthError, type QboOAuth } from '../qbo/oauth.ts';
@@ -59,8 +58,7 @@ export async function startOAuth(deps: AppDeps, tenantId: string, actor: string)
   if (!app) return { ok: false, status: 409, message: 'No QuickBooks app is configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET.' };
   const state = randomBytes(24).toString('base64url');
   const nonce = randomBytes(24).toString('base64url');
-  // The database's clock, which the callback compares against.
-  await deps.db.insert(oauthStates).values({ state, tenantId, nonceHash: sha256(nonce), actor, expiresAt: sql`now() + make_interval(secs => ${STATE_TTL_MS / 1000})` });
+  await createOAuthState(deps.db, { state, tenantId, nonceHash: sha256(nonce), actor, ttlSeconds: STATE_TTL_MS / 1000 });
   let authorizeUrl = app.oauth.authorizeUrl({ state });
   if (app.environment === 'simulator') {
     // The simulator's consent step picks the company by realmId: a reconnect keeps the tenant's company, a first
@@ -115,11 +113,7 @@ export function oauthCallbackRoutes() {
     // Check and consume in one statement: of two callbacks with the same state (a double click, a replayed URL)
     // exactly one gets the row. The browser binding is part of the check, so a callback carrying another browser's
     // cookie (a leaked or forged URL) is refused without spending the state of the person who started the flow.
-    const [row] = await deps.db
-      .update(oauthStates)
-      .set({ usedAt: sql`now()` })
-      .where(and(eq(oauthStates.state, state), eq(oauthStates.nonceHash, sha256(nonce)), isNull(oauthStates.usedAt), gt(oauthStates.expiresAt, sql`now()`)))
-      .returning();
+    const row = await consumeOAuthState(deps.db, { state, nonceHash: sha256(nonce) });
     if (!row) {
       return page(403, 'Connection not accepted', 'This QuickBooks connection was not started from this browser, or it expired. Start it again from the Connections page.');
     }

@@ -1,10 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { tenantsOfRealms } from '../db/queries/connections.ts';
 import { recordWebhookEvents, type WebhookEvent } from '../db/queries/webhook-events.ts';
-import { qboConnections } from '../db/schema.ts';
 import { textProblem } from '../domain/text.ts';
-import { refreshReferencesSoon } from '../runtime/connect.ts';
+import { refreshReferencesSoon } from '../services/schedules.ts';
 import type { AppEnv } from './deps.ts';
 
 /**
@@ -55,8 +54,8 @@ class RefreshNotRequested extends Error {}
 /**
  * `POST /webhooks/qbo`: QuickBooks says entities changed. Only a correctly signed notification is acted on (anything
  * else is 401 and changes nothing), and each event once: a delivery seen before answers 200 with `duplicate: true`.
- * The realms it names get a change-data refresh of their reference cache (runtime/connect.ts `refreshReferencesSoon`:
- * at most one running and one waiting per tenant, however many webhooks arrive).
+ * The realms it names get a change-data refresh of their reference cache (`refreshReferencesSoon` in
+ * services/schedules.ts: at most one running and one waiting per tenant, however many webhooks arrive).
  */
 export function webhookRoutes() {
   const app = new Hono<AppEnv>();
@@ -84,11 +83,11 @@ export function webhookRoutes() {
         const fresh = await recordWebhookEvents(tx, parsed.events);
         if (parsed.events.length > 0 && fresh.size === 0) return { duplicate: true as const };
         const realmIds = [...new Set(parsed.events.filter((e) => fresh.has(e.eventId)).flatMap((e) => e.realmIds))];
-        const tenants = realmIds.length ? await tx.select({ tenantId: qboConnections.tenantId }).from(qboConnections).where(inArray(qboConnections.realmId, realmIds)) : [];
+        const tenants = await tenantsOfRealms(tx, realmIds);
         const refreshed: string[] = [];
         try {
           await deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, async () => {
-            for (const { tenantId } of tenants) {
+            for (const tenantId of tenants) {
               await refreshReferencesSoon(deps.temporal, deps.taskQueue, tenantId);
               refreshed.push(tenantId);
             }

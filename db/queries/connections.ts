@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
 import { qboConnections, type QboConnectionRow } from '../schema.ts';
 import { tokenAad, type SecretBox, type TokenColumn } from '../../runtime/secrets.ts';
 
@@ -58,6 +58,13 @@ export interface TokenStore {
    * as a refresh (so a refresh token rotated meanwhile is never overwritten); returns how many connections changed.
    */
   reencryptAll(): Promise<number>;
+}
+
+/** The tenants connected to these QuickBooks realms (a webhook names realms, not tenants). */
+export async function tenantsOfRealms(db: DbOrTx, realmIds: readonly string[]): Promise<string[]> {
+  if (realmIds.length === 0) return [];
+  const rows = await db.select({ tenantId: qboConnections.tenantId }).from(qboConnections).where(inArray(qboConnections.realmId, [...realmIds]));
+  return rows.map((r) => r.tenantId);
 }
 
 function info(row: QboConnectionRow): ConnectionInfo {

@@ -5,7 +5,7 @@ import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
 import { qboConnections } from '../../db/schema.ts';
 import { createSession, createUser } from '../../db/queries/users.ts';
 import { connectionWorkflowId } from '../../domain/workflow-id.ts';
-import { refsScheduleId } from '../../runtime/connect.ts';
+import { refsScheduleId } from '../../services/schedules.ts';
 import { forgetTenant, tenantWorkflowsQuery } from '../../scripts/forget-tenant.ts';
 import { awra } from '../fixtures/awra.ts';
 import { createHarness, eventually, type Harness } from '../support/harness.ts';

@@ -3,7 +3,7 @@ import { Client, Connection, ScheduleOverlapPolicy, type ScheduleDescription } f
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookEvents } from '../../db/schema.ts';
-import { refsScheduleId } from '../../runtime/connect.ts';
+import { refsScheduleId } from '../../services/schedules.ts';
 import { createApp } from '../../web/app.ts';
 import { refreshReferences } from '../../workflows/index.ts';
 import { createHarness, eventually, WEBHOOK_VERIFIER, type Harness } from '../support/harness.ts';

@@ -4,8 +4,10 @@ import { createApiKey, KEY_NAME, listApiKeys, revokeApiKey, type ApiKeyInfo } fr
 import { ROLES } from '../../domain/permissions.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { actorOf, canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors, readJson } from './errors.ts';
+import { requirePermission } from './auth.ts';
+import { apiError, readJson } from './errors.ts';
+import { actorOf, canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 const newKey = z.strictObject({
   name: textField(KEY_NAME),

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { findActiveApiKey, touchLastUsed } from '../../db/queries/api-keys.ts';
 import { can, refusal, type Permission } from '../../domain/permissions.ts';
-import { keyPrincipal, type AppEnv, type Principal } from '../deps.ts';
+import { keyPrincipal } from '../../domain/principal.ts';
+import type { AppEnv } from '../deps.ts';
 import { apiError } from './errors.ts';
 
 /**
@@ -19,10 +20,6 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('principal', keyPrincipal(key));
   await next();
 };
-
-export function canActForTenant(p: Principal, tenantId: string): boolean {
-  return p.tenantId === null || p.tenantId === tenantId;
-}
 
 const declared = new WeakMap<MiddlewareHandler<AppEnv>, Permission>();
 
@@ -44,8 +41,4 @@ export function requirePermission(permission: Permission): MiddlewareHandler<App
 /** The permission a route handler from `app.routes` enforces, when it is a `requirePermission` middleware. */
 export function declaredPermission(handler: unknown): Permission | undefined {
   return typeof handler === 'function' ? declared.get(handler as MiddlewareHandler<AppEnv>) : undefined;
-}
-
-export function actorOf(p: Principal): string {
-  return p.kind === 'user' ? `user:${p.name}` : `api-key:${p.name}`;
 }

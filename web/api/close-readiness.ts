@@ -6,8 +6,10 @@ import { closeSummary } from '../../domain/close.ts';
 import { formatMoney } from '../../domain/money.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors } from './errors.ts';
+import { requirePermission } from './auth.ts';
+import { apiError } from './errors.ts';
+import { canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 const query = z.strictObject({
   tenantId: textField({ label: 'The tenant id', max: 63, required: true, keepSpaces: true }),

@@ -8,8 +8,10 @@ import { textField } from '../../domain/text-schema.ts';
 import { connectionRestored } from '../../services/outbox.ts';
 import type { AppEnv } from '../deps.ts';
 import { setOAuthCookie, startOAuth } from '../oauth.ts';
-import { actorOf, canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors, readJson } from './errors.ts';
+import { requirePermission } from './auth.ts';
+import { apiError, readJson } from './errors.ts';
+import { actorOf, canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 const DAY_MS = 86_400_000;
 /** Within this of its expiry an access token counts as due for refresh. */

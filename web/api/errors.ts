@@ -1,20 +1,9 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
 
 /** The API's one error shape: `{ error: { code, message, fields? } }`. */
 export function apiError(c: Context, status: ContentfulStatusCode, code: string, message: string, fields?: Record<string, string>) {
   return c.json({ error: { code, message, ...(fields ? { fields } : {}) } }, status);
-}
-
-/** zod issues as `{ "data.lines.0.amount": "must be a whole number…" }`. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const path = issue.path.map(String).join('.') || '(body)';
-    fields[path] ??= issue.message;
-  }
-  return fields;
 }
 
 /** Reads a JSON body, or answers 400 with a clear message. */

@@ -1,15 +1,17 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { writeAudit } from '../../db/queries/audit.ts';
-import { deleteMapping, listMappings, upsertMapping } from '../../db/queries/mappings.ts';
+import { deleteMapping, listMappings } from '../../db/queries/mappings.ts';
 import { getTenant } from '../../db/queries/tenants.ts';
 import { getMappingHealth } from '../../db/queries/mapping-health.ts';
 import { textField } from '../../domain/text-schema.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../domain/vocabulary.ts';
-import { enqueueMappingChanged, resumeAfterMapping } from '../../services/outbox.ts';
+import { setMapping } from '../../services/mappings.ts';
 import type { AppEnv } from '../deps.ts';
-import { actorOf, canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors, readJson } from './errors.ts';
+import { requirePermission } from './auth.ts';
+import { apiError, readJson } from './errors.ts';
+import { actorOf, canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 const mappingBody = z.strictObject({
   qboId: textField({ label: 'The QuickBooks id', max: 50, required: true }),
@@ -64,15 +66,7 @@ export function mappingsApi() {
     if (!parsed.success) return apiError(c, 400, 'invalid_mapping', 'The mapping is not valid; nothing was changed.', fieldErrors(parsed.error));
     const deps = c.get('deps');
     if (!(await getTenant(deps.db, tenantId))) return apiError(c, 404, 'not_found', `No tenant "${tenantId}".`);
-    // The mapping and its audit row stand or fall together: a mapping nobody can account for is never saved.
-    // So is telling the records that wait on it (an outbox row): a Temporal outage only delays it.
-    const row = await deps.db.transaction(async (tx) => {
-      await upsertMapping(tx, { tenantId, kind: kind as MappingKind, sourceKey, qboId: parsed.data.qboId, qboName: parsed.data.qboName ?? null, updatedBy: actorOf(principal) });
-      await writeAudit(tx, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${sourceKey}`, detail: parsed.data });
-      return enqueueMappingChanged(tx, { tenantId, kind, key: sourceKey });
-    });
-    // Told in the background by a workflow: 10,000 waiting records took minutes to signal inside the request.
-    const { resumed, delivery } = await resumeAfterMapping(deps, row);
+    const { resumed, delivery } = await setMapping(deps, principal, { tenantId, kind: kind as MappingKind, sourceKey, qboId: parsed.data.qboId, qboName: parsed.data.qboName ?? null, detail: parsed.data });
     return c.json({ tenantId, kind, sourceKey, qboId: parsed.data.qboId, resumed, delivery });
   });
 

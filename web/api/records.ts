@@ -5,9 +5,11 @@ import { awraRecordSchema } from '../../domain/records.ts';
 import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
 import { latestRecordVersion } from '../../db/queries/records.ts';
 import type { AppEnv } from '../deps.ts';
-import { submitRecord } from '../intake.ts';
-import { actorOf, canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors, readJson } from './errors.ts';
+import { submitRecord } from '../../services/intake.ts';
+import { requirePermission } from './auth.ts';
+import { apiError, readJson } from './errors.ts';
+import { actorOf, canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 export function temporalWorkflowUrl(uiUrl: string, namespace: string, workflowId: string): string {
   return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;

@@ -6,9 +6,11 @@ import { reconcileSentence } from '../../domain/reconcile.ts';
 import { currencyCode, tenantIdSchema } from '../../domain/records.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { ensureReconcileSchedule, reconcileNow } from '../../runtime/connect.ts';
-import { actorOf, canActForTenant, requirePermission } from './auth.ts';
-import { apiError, fieldErrors, readJson } from './errors.ts';
+import { ensureReconcileSchedule, reconcileNow } from '../../services/schedules.ts';
+import { requirePermission } from './auth.ts';
+import { apiError, readJson } from './errors.ts';
+import { actorOf, canActForTenant } from '../../domain/principal.ts';
+import { fieldErrors } from '../../domain/text-schema.ts';
 
 const newTenant = z.strictObject({
   tenantId: tenantIdSchema,

@@ -7,9 +7,10 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { clearLoginAttempts, countLoginAttempt, LOGIN_WINDOW_MS, uncountLoginAttempt } from '../../db/queries/login-attempts.ts';
 import { findSession, SESSION_TTL_MS, touchSession } from '../../db/queries/users.ts';
-import { userPrincipal, type AppDeps } from '../deps.ts';
+import { type AppDeps } from '../deps.ts';
 import { can, type ConsoleEnv, type Permission } from './env.ts';
 import { consoleHeaders, formFields, isSecureRequest, ownOrigin, refuse, safeNext } from './http.tsx';
+import { userPrincipal } from '../../domain/principal.ts';
 
 export const SESSION_COOKIE = 'qsh_session';
 /** Refresh `last_seen_at` at most this often, so reading pages does not write on every request. */

@@ -5,11 +5,11 @@ import { createApiKey, KEY_NAME, listApiKeys, revokeApiKey } from '../../../db/q
 import { visibleTenants } from '../../../db/queries/console.ts';
 import { ROLES } from '../../../domain/permissions.ts';
 import { textField } from '../../../domain/text-schema.ts';
-import { actorOf } from '../../api/auth.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, type ConsoleEnv } from '../env.ts';
 import { formFields, refuse, respond } from '../http.tsx';
 import { ApiKeysBody, ApiKeysPage, type ApiKeysViewProps } from '../views/api-keys.tsx';
+import { actorOf } from '../../../domain/principal.ts';
 
 type C = Context<ConsoleEnv>;
 

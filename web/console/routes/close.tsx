@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { writeAudit } from '../../../db/queries/audit.ts';
 import { closeEvidenceCsv, closeReadiness, currentPeriod, latestPeriod, parsePeriod } from '../../../db/queries/close-readiness.ts';
 import { visibleTenants } from '../../../db/queries/console.ts';
-import { actorOf } from '../../api/auth.ts';
 import { signedIn } from '../auth.ts';
 import { effectiveTenant, type ConsoleEnv } from '../env.ts';
 import { refuse, respond } from '../http.tsx';
 import { ClosePage, CloseResults, type CloseViewProps } from '../views/close.tsx';
+import { actorOf } from '../../../domain/principal.ts';
 
 const query = z.object({
   tenantId: z.string().max(63).optional(),

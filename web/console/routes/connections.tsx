@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import { authorizationBlocks, connectionHealth, lastReconciliations, visibleTenants } from '../../../db/queries/console.ts';
 import { reconcileSentence } from '../../../domain/reconcile.ts';
 import { tenantIdSchema } from '../../../domain/records.ts';
-import { reconcileNow } from '../../../runtime/connect.ts';
+import { reconcileNow } from '../../../services/schedules.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, type ConsoleEnv } from '../env.ts';
 import { respond } from '../http.tsx';
 import { ConnectionsPage } from '../views/connections.tsx';
 import { setOAuthCookie, startOAuth } from '../../oauth.ts';
-import { actorOf } from '../../api/auth.ts';
+import { actorOf } from '../../../domain/principal.ts';
 
 /**
  * `GET /connections`: token health and forecasts per tenant. The Connect / Reconnect button posts to

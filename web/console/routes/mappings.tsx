@@ -1,21 +1,19 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { writeAudit } from '../../../db/queries/audit.ts';
 import { findQboRef, mappingValues, qboRefCount, searchQboRefs, visibleTenants } from '../../../db/queries/console.ts';
 import { getMappingHealth } from '../../../db/queries/mapping-health.ts';
-import { upsertMapping } from '../../../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { getTenant } from '../../../db/queries/tenants.ts';
 import { textProblem, type TextRule } from '../../../domain/text.ts';
 import { textField } from '../../../domain/text-schema.ts';
 import { MAPPING_KINDS, type MappingKind } from '../../../domain/vocabulary.ts';
-import { enqueueMappingChanged, resumeAfterMapping } from '../../../services/outbox.ts';
-import { actorOf } from '../../api/auth.ts';
+import { setMapping } from '../../../services/mappings.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, effectiveTenant, type ConsoleEnv } from '../env.ts';
 import { formFields, refuse, respond, sendFragment } from '../http.tsx';
 import { MappingSetDone, MappingSetter, RefResults, setterId, type SetterContext, type SetterTarget } from '../views/mapping-setter.tsx';
 import { MappingsBody, MappingsPage, MappingValueRow } from '../views/mappings.tsx';
+import { actorOf } from '../../../domain/principal.ts';
 
 const kindSchema = z.enum(MAPPING_KINDS);
 
@@ -115,12 +113,7 @@ export function mappingRoutes() {
     if (!(await getTenant(deps.db, tenantId))) return refuse(c, 404, 'Not found', `No tenant "${tenantId}".`);
     const principal = c.get('principal');
     const detail = { qboId, qboName: ref.name };
-    const row = await deps.db.transaction(async (tx) => {
-      await upsertMapping(tx, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, updatedBy: actorOf(principal) });
-      await writeAudit(tx, { tenantId, actor: actorOf(principal), action: 'mapping.set', target: `${kind}:${key}`, detail });
-      return enqueueMappingChanged(tx, { tenantId, kind, key });
-    });
-    const { resumed } = await resumeAfterMapping(deps, row);
+    const { resumed } = await setMapping(deps, principal, { tenantId, kind, sourceKey: key, qboId, qboName: ref.name, detail });
 
     if (!c.get('fragment')) return c.redirect(`/mappings?tenantId=${encodeURIComponent(tenantId)}&kind=${kind}`, 303);
     if (context === 'queue') return sendFragment(c, <MappingSetDone target={target} qboId={qboId} qboName={ref.name} resumed={resumed} />);

@@ -6,7 +6,7 @@ import { cachedQueueGroups } from '../../read-models.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
 import { rootCauseTitle } from '../../../domain/queue.ts';
 import { FAILURE_CLASSES, OWNERS, RECORD_TYPES } from '../../../domain/vocabulary.ts';
-import { runRecordAction } from '../../api/actions.ts';
+import { runRecordAction } from '../../../services/record-actions.ts';
 import { requirePermission, signedIn } from '../auth.ts';
 import { canSeeTenant, effectiveTenant, type ConsoleEnv } from '../env.ts';
 import { formFields, refuse, respond } from '../http.tsx';

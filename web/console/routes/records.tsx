@@ -8,14 +8,14 @@ import type { SyncStatus } from '../../../domain/sync.ts';
 import { ACTION_TEXT, type TextRule } from '../../../domain/text.ts';
 import { textField } from '../../../domain/text-schema.ts';
 import { actionPermission } from '../../../domain/permissions.ts';
+import { isTerminalState, type SyncState } from '../../../domain/vocabulary.ts';
 import { parseSyncWorkflowId, type RecordRef } from '../../../domain/workflow-id.ts';
-import { runRecordAction } from '../../api/actions.ts';
+import { runRecordAction } from '../../../services/record-actions.ts';
 import { temporalWorkflowUrl } from '../../api/records.ts';
 import { signedIn } from '../auth.ts';
 import { can, canSeeTenant, type ConsoleEnv } from '../env.ts';
 import { formFields, refuse, respond, sendFragment } from '../http.tsx';
-import { isTerminal } from '../views/format.ts';
-import { ACTION_NAMES, ActionForm, RecordView, type ActionError, type ActionName, type RecordViewProps } from '../views/record.tsx';
+import { ACTION_NAMES, ActionForm, RecordView, type ActionError, type ActionName, type RecordViewProps } from '../views/record/index.tsx';
 
 /** An action's field under the shared text rule (the same limits as the API and the workflow), asked for in the console's words. */
 const text = (rule: TextRule, required: string) => textField({ ...rule, required });
@@ -76,7 +76,7 @@ async function loadRecord(
   const state = row?.state ?? 'queued';
   const following = extra.follow && row && row.seq <= extra.follow.after && Date.now() < extra.follow.until;
   const base = `/records/${encodeURIComponent(workflowId)}`;
-  const pollUrl = isTerminal(state) ? null : state !== 'blocked' ? base : following ? `${base}?after=${extra.follow!.after}&until=${extra.follow!.until}` : null;
+  const pollUrl = isTerminalState(state as SyncState) ? null : state !== 'blocked' ? base : following ? `${base}?after=${extra.follow!.after}&until=${extra.follow!.until}` : null;
   return {
     now: new Date(),
     user: c.get('user'),

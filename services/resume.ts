@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
-import { and, eq } from 'drizzle-orm';
 import { workflowsWaitingOn } from '../db/queries/mappings.ts';
-import { syncs } from '../db/schema.ts';
+import { workflowsBlockedOnAuthorization } from '../db/queries/waiting.ts';
 import { connectionRestoredSignal, mappingChangedSignal } from '../workflows/signals.ts';
 import { resumeWaitingOnMapping } from '../workflows/resume-waiting.ts';
 
@@ -33,14 +32,8 @@ export async function startResumeWaiting(db: Db, client: Client, taskQueue: stri
 
 /** After a (re)connection: every record of the tenant blocked on authorization continues by itself. */
 export async function resumeAfterConnection(db: Db, client: Client, tenantId: string): Promise<number> {
-  const rows = await db
-    .select({ workflowId: syncs.workflowId })
-    .from(syncs)
-    .where(and(eq(syncs.tenantId, tenantId), eq(syncs.state, 'blocked'), eq(syncs.failureClass, 'authorization')));
-  return signalEach(
-    rows.map((r) => r.workflowId),
-    (id) => client.workflow.getHandle(id).signal(connectionRestoredSignal, { tenantId }),
-  );
+  const ids = await workflowsBlockedOnAuthorization(db, tenantId);
+  return signalEach(ids, (id) => client.workflow.getHandle(id).signal(connectionRestoredSignal, { tenantId }));
 }
 
 /**

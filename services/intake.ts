@@ -3,7 +3,7 @@ import { enqueueDelivery } from '../db/queries/outbox.ts';
 import { getTenant } from '../db/queries/tenants.ts';
 import type { AwraRecord } from '../domain/records.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
-import { deliverNow, deliverVersionNow, FIRST_TRY_GRACE_MS, type DeliveryDeps } from '../services/outbox.ts';
+import { deliverNow, deliverVersionNow, FIRST_TRY_GRACE_MS, type DeliveryDeps } from './outbox.ts';
 
 export type IntakeResult =
   | { ok: true; workflowId: string; outcome: 'accepted' | 'duplicate' | 'older_version'; latestVersion: number; delivery: 'delivered' | 'pending' }

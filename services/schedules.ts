@@ -1,3 +1,7 @@
+/**
+ * A tenant's own Temporal work beside its records' syncs: the Schedules that refresh its QuickBooks lists and run its
+ * reconciler, their run-now variants, and what a (re)connection starts.
+ */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { ReconcileReport } from '../domain/reconcile.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
