@@ -2,7 +2,7 @@ import type { ApiKeyInfo } from '../../../db/queries/api-keys.ts';
 import type { ConsoleUser } from '../../../db/queries/users.ts';
 import type { Tenant } from '../../../db/schema.ts';
 import { PERMISSIONS, permissionsOf, ROLES, type Role } from '../../../domain/permissions.ts';
-import { Badge, CsrfField, Empty, FieldError, Flash, Time } from './components.tsx';
+import { Badge, CsrfField, DataTable, Field, Flash, Time } from './components.tsx';
 
 export interface ApiKeyFormValues {
   name?: string;
@@ -86,13 +86,10 @@ const CreateForm = (p: ApiKeysViewProps) => {
       <CsrfField token={p.csrf} />
       {err.form ? <Flash tone="error">{err.form}</Flash> : null}
       <div class="filters">
-        <label class="field">
-          <span>Name</span>
+        <Field label="Name" error={err.name}>
           <input type="text" name="name" value={v.name ?? ''} maxlength={100} placeholder="AWRA ERP production" autocomplete="off" />
-          <FieldError error={err.name} />
-        </label>
-        <label class="field">
-          <span>Role</span>
+        </Field>
+        <Field label="Role" error={err.role}>
           <select name="role">
             {ROLES.map((r) => (
               <option value={r} selected={r === (v.role ?? 'awra')}>
@@ -100,10 +97,8 @@ const CreateForm = (p: ApiKeysViewProps) => {
               </option>
             ))}
           </select>
-          <FieldError error={err.role} />
-        </label>
-        <label class="field">
-          <span>Tenant</span>
+        </Field>
+        <Field label="Tenant" error={err.tenantId}>
           <select name="tenantId">
             {allTenants ? (
               <option value="" selected={!v.tenantId}>
@@ -116,8 +111,7 @@ const CreateForm = (p: ApiKeysViewProps) => {
               </option>
             ))}
           </select>
-          <FieldError error={err.tenantId} />
-        </label>
+        </Field>
         <button type="submit" class="primary">
           Create key
         </button>
@@ -145,29 +139,12 @@ export const ApiKeysBody = (p: ApiKeysViewProps) => (
       </div>
     ) : null}
     {p.flash ? <Flash tone={p.flash.tone}>{p.flash.text}</Flash> : null}
-    {p.keys.length === 0 ? (
-      <Empty>No API keys yet.</Empty>
-    ) : (
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Prefix</th>
-            <th>Role</th>
-            <th>Tenant</th>
-            <th>Created by</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.keys.map((k) => (
-            <KeyRow k={k} csrf={p.csrf} />
-          ))}
-        </tbody>
-      </table>
-    )}
+    <DataTable
+      columns={['Name', 'Prefix', 'Role', 'Tenant', 'Created by', 'Created', 'Last used', '']}
+      rows={p.keys}
+      empty="No API keys yet."
+      row={(k) => <KeyRow k={k} csrf={p.csrf} />}
+    />
     <CreateForm {...p} />
   </div>
 );

@@ -2,7 +2,7 @@ import type { AuditListRow } from '../../../db/queries/console.ts';
 import type { Tenant } from '../../../db/schema.ts';
 import { RECORD_TYPE_LABELS, type RecordType } from '../../../domain/vocabulary.ts';
 import { parseSyncWorkflowId } from '../../../domain/workflow-id.ts';
-import { Badge, Empty, FieldError, Flash, Pager, Select, Time } from './components.tsx';
+import { Badge, DataTable, Field, Flash, Pager, Select, Time } from './components.tsx';
 
 export interface AuditFilterValues {
   tenantId?: string;
@@ -67,47 +67,33 @@ const Detail = (p: { detail: Record<string, unknown> | null }) =>
 export const AuditResults = (p: AuditViewProps) => (
   <div id="audit-results">
     {p.errors ? <Flash tone="error">{Object.values(p.errors).join(' ')}</Flash> : null}
-    {p.rows.length === 0 ? (
-      <Empty>No audit event matches.</Empty>
-    ) : (
-      <table class="data">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Tenant</th>
-            <th>Who</th>
-            <th>What</th>
-            <th>On</th>
-            <th>Details</th>
-            <th>Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.rows.map((r) => (
-            <tr>
-              <td>
-                <Time at={r.at} />
-              </td>
-              <td>{r.tenantId ?? <span class="muted">—</span>}</td>
-              <td>{r.actor}</td>
-              <td>
-                {ACTION_LABELS[r.action] ?? r.action}
-                <div class="muted small">
-                  <code>{r.action}</code>
-                </div>
-              </td>
-              <td>
-                <Target row={r} />
-              </td>
-              <td>
-                <Detail detail={r.detail} />
-              </td>
-              <td>{r.succeeded ? <Badge tone="ok">done</Badge> : <Badge tone="danger">refused</Badge>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    )}
+    <DataTable
+      columns={['When', 'Tenant', 'Who', 'What', 'On', 'Details', 'Result']}
+      rows={p.rows}
+      empty="No audit event matches."
+      row={(r) => (
+        <tr>
+          <td>
+            <Time at={r.at} />
+          </td>
+          <td>{r.tenantId ?? <span class="muted">—</span>}</td>
+          <td>{r.actor}</td>
+          <td>
+            {ACTION_LABELS[r.action] ?? r.action}
+            <div class="muted small">
+              <code>{r.action}</code>
+            </div>
+          </td>
+          <td>
+            <Target row={r} />
+          </td>
+          <td>
+            <Detail detail={r.detail} />
+          </td>
+          <td>{r.succeeded ? <Badge tone="ok">done</Badge> : <Badge tone="danger">refused</Badge>}</td>
+        </tr>
+      )}
+    />
     <Pager base="/audit" params={{ ...p.filters }} page={p.page} hasMore={p.hasMore} target="#audit-results" />
   </div>
 );
@@ -120,21 +106,16 @@ export const AuditPage = (p: AuditViewProps) => (
     </div>
     <form method="get" action="/audit" class="filters" hx-get="/audit" hx-target="#audit-results" hx-swap="outerHTML" hx-trigger="change, submit" hx-push-url="true">
       {p.tenants.length > 1 ? <Select name="tenantId" label="Tenant" value={p.filters.tenantId} all="All tenants" options={p.tenants.map((t) => [t.id, t.name])} /> : null}
-      <label class="field">
-        <span>Who</span>
+      <Field label="Who">
         <input type="search" name="actor" value={p.filters.actor ?? ''} placeholder="e.g. amina@ or system" />
-      </label>
+      </Field>
       <Select name="action" label="Action" value={p.filters.action} all="Any" options={p.actions.map((a) => [a, ACTION_LABELS[a] ?? a])} />
-      <label class="field">
-        <span>From</span>
+      <Field label="From" error={p.errors?.from}>
         <input type="date" name="from" value={p.filters.from ?? ''} />
-        <FieldError error={p.errors?.from} />
-      </label>
-      <label class="field">
-        <span>To</span>
+      </Field>
+      <Field label="To" error={p.errors?.to}>
         <input type="date" name="to" value={p.filters.to ?? ''} />
-        <FieldError error={p.errors?.to} />
-      </label>
+      </Field>
       <button type="submit">Filter</button>
     </form>
     <AuditResults {...p} />

@@ -1,9 +1,9 @@
 import type { CloseReadiness } from '../../../db/queries/close-readiness.ts';
 import type { Tenant } from '../../../db/schema.ts';
 import { closeSummary } from '../../../domain/close.ts';
-import { FAILURE_CLASS_LABELS, RECORD_TYPE_LABELS } from '../../../domain/vocabulary.ts';
-import { Badge, ClassBadge, Empty, FieldError, Money, OwnerBadge, Select, StateBadge } from './components.tsx';
-import { formatAmounts, isTerminal, OWNER_LABELS, plural, qs } from './format.ts';
+import { FAILURE_CLASS_LABELS, isTerminalState, RECORD_TYPE_LABELS } from '../../../domain/vocabulary.ts';
+import { Badge, ClassBadge, DataTable, Empty, Field, FieldError, Money, OwnerBadge, Select, StateBadge } from './components.tsx';
+import { formatAmounts, OWNER_LABELS, plural, qs } from './format.ts';
 
 export interface CloseViewProps {
   tenants: Tenant[];
@@ -28,7 +28,7 @@ export const CloseResults = (p: CloseViewProps) => {
     );
   }
   const { synced: done, blocked, inProgress: moving, cancelled, ready } = closeSummary(r);
-  const open = r.records.filter((x) => !isTerminal(x.state));
+  const open = r.records.filter((x) => !isTerminalState(x.state));
   const csv = `/close.csv${qs({ tenantId: r.tenantId, period: r.period })}`;
   return (
     <div id="close-results">
@@ -104,46 +104,32 @@ export const CloseResults = (p: CloseViewProps) => {
       </div>
       <section class="card">
         <h2>Open records</h2>
-        {open.length === 0 ? (
-          <Empty>No open record in this period.</Empty>
-        ) : (
-          <table class="data">
-            <thead>
-              <tr>
-                <th>Record</th>
-                <th>Date</th>
-                <th>State</th>
-                <th>Owner</th>
-                <th>Assignee</th>
-                <th class="num">Amount</th>
-                <th>What is needed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {open.map((x) => (
-                <tr>
-                  <td>
-                    <a href={`/records/${encodeURIComponent(x.workflowId)}`}>{x.number}</a>
-                    <div class="muted small">{RECORD_TYPE_LABELS[x.recordType]}</div>
-                  </td>
-                  <td>{x.txnDate}</td>
-                  <td>
-                    <StateBadge state={x.state} /> <ClassBadge failureClass={x.failureClass} />
-                    {x.closedPeriod ? <Badge tone="danger">Closed period</Badge> : null}
-                  </td>
-                  <td>
-                    <OwnerBadge owner={x.owner} />
-                  </td>
-                  <td>{x.assignee ?? <span class="muted">—</span>}</td>
-                  <td class="num">
-                    <Money minor={x.amountMinor} currency={x.currency} />
-                  </td>
-                  <td class="sentence">{x.actionNeeded ?? x.lastProviderMessage}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={['Record', 'Date', 'State', 'Owner', 'Assignee', { label: 'Amount', num: true }, 'What is needed']}
+          rows={open}
+          empty="No open record in this period."
+          row={(x) => (
+            <tr>
+              <td>
+                <a href={`/records/${encodeURIComponent(x.workflowId)}`}>{x.number}</a>
+                <div class="muted small">{RECORD_TYPE_LABELS[x.recordType]}</div>
+              </td>
+              <td>{x.txnDate}</td>
+              <td>
+                <StateBadge state={x.state} /> <ClassBadge failureClass={x.failureClass} />
+                {x.closedPeriod ? <Badge tone="danger">Closed period</Badge> : null}
+              </td>
+              <td>
+                <OwnerBadge owner={x.owner} />
+              </td>
+              <td>{x.assignee ?? <span class="muted">—</span>}</td>
+              <td class="num">
+                <Money minor={x.amountMinor} currency={x.currency} />
+              </td>
+              <td class="sentence">{x.actionNeeded ?? x.lastProviderMessage}</td>
+            </tr>
+          )}
+        />
         {r.truncated ? <p class="muted small">Only the first {r.records.length} records are listed; the CSV holds the same.</p> : null}
       </section>
     </div>
@@ -158,10 +144,9 @@ export const ClosePage = (p: CloseViewProps) => (
     </div>
     <form method="get" action="/close" class="filters" hx-get="/close" hx-target="#close-results" hx-swap="outerHTML" hx-trigger="change, submit" hx-push-url="true">
       {p.tenants.length > 1 ? <Select name="tenantId" label="Tenant" value={p.tenantId} options={p.tenants.map((t) => [t.id, t.name])} /> : <input type="hidden" name="tenantId" value={p.tenantId ?? ''} />}
-      <label class="field">
-        <span>Month</span>
+      <Field label="Month">
         <input type="month" name="period" value={p.period} required />
-      </label>
+      </Field>
       <button type="submit">Show</button>
     </form>
     <CloseResults {...p} />

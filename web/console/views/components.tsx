@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import type { Tenant } from '../../../db/schema.ts';
 import type { HealthStatus } from '../../../domain/mapping-health.ts';
 import { formatMoney } from '../../../domain/money.ts';
 import { FAILURE_CLASS_LABELS, type FailureClass, type Owner, type SyncState } from '../../../domain/vocabulary.ts';
@@ -91,6 +92,15 @@ export const Flash = (p: { tone: 'ok' | 'error' | 'info'; children: Child }) => 
 
 export const FieldError = (p: { error: string | undefined }) => (p.error ? <p class="field-error">{p.error}</p> : null);
 
+/** A form control with its label above it and, when the server refused the value, the reason below it. */
+export const Field = (p: { label: Child; error?: string | undefined; children: Child }) => (
+  <label class="field">
+    <span>{p.label}</span>
+    {p.children}
+    <FieldError error={p.error} />
+  </label>
+);
+
 export const CsrfField = (p: { token: string }) => <input type="hidden" name="_csrf" value={p.token} />;
 
 export const Empty = (p: { children: Child }) => <p class="empty">{p.children}</p>;
@@ -127,8 +137,7 @@ export const Pager = (p: { base: string; params: Record<string, string | undefin
 };
 
 export const Select = (p: { name: string; label: string; value: string | undefined; options: Array<[string, string]>; all?: string }) => (
-  <label class="field">
-    <span>{p.label}</span>
+  <Field label={p.label}>
     <select name={p.name}>
       {p.all !== undefined ? <option value="">{p.all}</option> : null}
       {p.options.map(([value, label]) => (
@@ -137,5 +146,52 @@ export const Select = (p: { name: string; label: string; value: string | undefin
         </option>
       ))}
     </select>
-  </label>
+  </Field>
 );
+
+/**
+ * A page's title with, when there is more than one tenant, a tenant picker that reloads `target` (htmx) as soon as it
+ * changes; `children` are further hidden fields the reload keeps.
+ */
+export const TenantPageHead = (p: { title: string; path: string; target: string; tenants: Tenant[]; value: string | undefined; all?: string; children?: Child }) => (
+  <div class="page-head">
+    <h1>{p.title}</h1>
+    {p.tenants.length > 1 ? (
+      <form method="get" action={p.path} class="filters" hx-get={p.path} hx-target={p.target} hx-swap="outerHTML" hx-trigger="change" hx-push-url="true">
+        <Select name="tenantId" label="Tenant" value={p.value} all={p.all} options={p.tenants.map((t) => [t.id, t.name])} />
+        {p.children}
+        <noscript>
+          <button type="submit">Show</button>
+        </noscript>
+      </form>
+    ) : null}
+  </div>
+);
+
+/** One term of a `<dl class="facts">` (or `stats`) list. */
+export const Fact = (p: { term: Child; children: Child }) => (
+  <div>
+    <dt>{p.term}</dt>
+    <dd>{p.children}</dd>
+  </div>
+);
+
+/** A column heading; `{ label, num: true }` heads a right-aligned column of amounts; `false` or `null` leaves the column out. */
+export type Column = string | { label: string; num: true } | false | null;
+
+/**
+ * A table with one heading row and a row per item, or `empty` as a sentence when there are no items (without `empty`,
+ * the table stands empty). Each caller renders its own `<tr>`, so a row component can also be sent alone as a fragment.
+ */
+export function DataTable<T>(p: { columns: readonly Column[]; rows: readonly T[]; row: (item: T, index: number) => Child; empty?: Child; compact?: boolean; caption?: Child }) {
+  if (p.rows.length === 0 && p.empty !== undefined) return <Empty>{p.empty}</Empty>;
+  return (
+    <table class={p.compact ? 'data compact' : 'data'}>
+      {p.caption !== undefined ? <caption>{p.caption}</caption> : null}
+      <thead>
+        <tr>{p.columns.map((c) => (c === false || c === null ? null : typeof c === 'string' ? <th>{c}</th> : <th class="num">{c.label}</th>))}</tr>
+      </thead>
+      <tbody>{p.rows.map((item, i) => p.row(item, i))}</tbody>
+    </table>
+  );
+}

@@ -2,7 +2,7 @@ import type { ConnectionHealth } from '../../../db/queries/console.ts';
 import type { ConsoleUser } from '../../../db/queries/users.ts';
 import type { Tenant } from '../../../db/schema.ts';
 import { can } from '../env.ts';
-import { ConnectionBadge, CsrfField, Flash, Time } from './components.tsx';
+import { ConnectionBadge, CsrfField, Fact, Flash, Time } from './components.tsx';
 import { formatDuration, formatTime, plural, qs } from './format.ts';
 
 export interface ConnectionRow {
@@ -24,6 +24,14 @@ export interface ConnectionsViewProps {
 
 const DAY_MS = 86_400_000;
 const ENVIRONMENTS: Record<string, string> = { production: 'QuickBooks Online', sandbox: 'Intuit sandbox', simulator: 'Local simulator (development)' };
+/** The moments of a connection's life the card lists, in order. */
+const MOMENTS = [
+  ['Connected', 'connectedAt'],
+  ['Last token refresh', 'lastRefreshAt'],
+  ['Last successful call', 'lastSuccessAt'],
+  ['Access token expires', 'accessTokenExpiresAt'],
+  ['Refresh token expires', 'refreshTokenExpiresAt'],
+] as const satisfies ReadonlyArray<readonly [string, keyof ConnectionHealth]>;
 
 /** What will happen next to the tokens, in words. */
 function forecasts(c: ConnectionHealth, now: Date): string[] {
@@ -56,42 +64,14 @@ export const ConnectionCard = (p: { row: ConnectionRow; now: Date; user: Console
       {conn ? (
         <>
           <dl class="facts">
-            <div>
-              <dt>Company (realm)</dt>
-              <dd>
-                <code>{conn.realmId}</code> <span class="muted small">{ENVIRONMENTS[conn.environment] ?? conn.environment}</span>
-              </dd>
-            </div>
-            <div>
-              <dt>Connected</dt>
-              <dd>
-                <Time at={conn.connectedAt} />
-              </dd>
-            </div>
-            <div>
-              <dt>Last token refresh</dt>
-              <dd>
-                <Time at={conn.lastRefreshAt} />
-              </dd>
-            </div>
-            <div>
-              <dt>Last successful call</dt>
-              <dd>
-                <Time at={conn.lastSuccessAt} />
-              </dd>
-            </div>
-            <div>
-              <dt>Access token expires</dt>
-              <dd>
-                <Time at={conn.accessTokenExpiresAt} />
-              </dd>
-            </div>
-            <div>
-              <dt>Refresh token expires</dt>
-              <dd>
-                <Time at={conn.refreshTokenExpiresAt} />
-              </dd>
-            </div>
+            <Fact term="Company (realm)">
+              <code>{conn.realmId}</code> <span class="muted small">{ENVIRONMENTS[conn.environment] ?? conn.environment}</span>
+            </Fact>
+            {MOMENTS.map(([term, key]) => (
+              <Fact term={term}>
+                <Time at={conn[key]} />
+              </Fact>
+            ))}
           </dl>
           <ul class="forecast">
             {forecasts(conn, p.now).map((f) => (

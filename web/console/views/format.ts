@@ -48,10 +48,6 @@ export function isInFlight(state: string): boolean {
   return (IN_FLIGHT_STATES as readonly string[]).includes(state);
 }
 
-export function isTerminal(state: string): boolean {
-  return state === 'synced' || state === 'linked' || state === 'cancelled';
-}
-
 /** "3 d 4 h", "5 h 12 min", "4 min", "less than a minute". */
 export function formatDuration(ms: number): string {
   const abs = Math.abs(ms);

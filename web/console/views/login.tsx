@@ -1,4 +1,4 @@
-import { FieldError, Flash } from './components.tsx';
+import { Field, Flash } from './components.tsx';
 
 export interface LoginProps {
   csrf: string;
@@ -16,17 +16,13 @@ export const LoginForm = (p: LoginProps) => (
     <form method="post" action="/login" class="stack">
       <input type="hidden" name="_csrf" value={p.csrf} />
       <input type="hidden" name="next" value={p.next} />
-      <label class="field">
-        <span>Email</span>
+      <Field label="Email" error={p.fields?.email}>
         {/* type="text": the server decides what an address is (admin@localhost included), not the browser. */}
         <input type="text" inputmode="email" autocapitalize="none" spellcheck={false} name="email" value={p.email ?? ''} autocomplete="username" required autofocus />
-        <FieldError error={p.fields?.email} />
-      </label>
-      <label class="field">
-        <span>Password</span>
+      </Field>
+      <Field label="Password" error={p.fields?.password}>
         <input type="password" name="password" autocomplete="current-password" required />
-        <FieldError error={p.fields?.password} />
-      </label>
+      </Field>
       <button type="submit" class="primary">
         Sign in
       </button>

@@ -1,7 +1,7 @@
 import type { QboRefRow } from '../../../db/schema.ts';
 import { REF_KIND_NAMES } from '../../../domain/queue.ts';
 import type { MappingKind } from '../../../domain/vocabulary.ts';
-import { CsrfField, Flash } from './components.tsx';
+import { CsrfField, Field, Flash } from './components.tsx';
 import { idToken, plural } from './format.ts';
 
 /** Where the result of setting a mapping goes: the queue shows a confirmation, the mappings page the updated row. */
@@ -91,10 +91,13 @@ export const MappingSetter = (p: MappingSetterProps) => {
   return (
     <div class="mapping-setter" id={id}>
       {p.error ? <Flash tone="error">{p.error}</Flash> : null}
-      <label class="field">
-        <span>
-          Find the QuickBooks {entityWord(p.target.entity)} for <strong>{what}</strong>
-        </span>
+      <Field
+        label={
+          <>
+            Find the QuickBooks {entityWord(p.target.entity)} for <strong>{what}</strong>
+          </>
+        }
+      >
         <input
           type="search"
           name="q"
@@ -107,7 +110,7 @@ export const MappingSetter = (p: MappingSetterProps) => {
           hx-vals={JSON.stringify({ tenantId: p.target.tenantId, kind: p.target.kind, key: p.target.key, context: p.context })}
           aria-controls={`${id}-results`}
         />
-      </label>
+      </Field>
       <div id={`${id}-results`} class="ref-results-box" aria-live="polite">
         {p.results ? <RefResults {...p.results} /> : null}
       </div>

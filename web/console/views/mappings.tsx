@@ -4,7 +4,7 @@ import type { Tenant } from '../../../db/schema.ts';
 import type { MappingKindHealth } from '../../../domain/mapping-health.ts';
 import { MAPPING_KIND_LABELS, type MappingKind } from '../../../domain/vocabulary.ts';
 import { can } from '../env.ts';
-import { Badge, Empty, HealthBadge, Select, Time } from './components.tsx';
+import { Badge, DataTable, Empty, HealthBadge, TenantPageHead, Time } from './components.tsx';
 import { formatAmounts, plural, qs } from './format.ts';
 import { MappingSetter, valueRowId, type SetterTarget } from './mapping-setter.tsx';
 
@@ -115,28 +115,12 @@ export const MappingsBody = (p: MappingsViewProps) => {
           {p.cached > 0 ? `${plural(p.cached, `QuickBooks ${p.entity} entity`, `QuickBooks ${p.entity} entities`)} in the reference list.` : `The QuickBooks list of ${p.entity} entities has not been loaded yet.`}
           {admin ? ' Search it to set a mapping; the records waiting on that value continue by themselves.' : ' Admins set mappings.'}
         </p>
-        {p.values.length === 0 ? (
-          <Empty>AWRA uses no {MAPPING_KIND_LABELS[p.kind].toLowerCase()} yet, and none is mapped.</Empty>
-        ) : (
-          <table class="data">
-            <thead>
-              <tr>
-                <th>AWRA value</th>
-                <th class="num">Used by</th>
-                <th>QuickBooks</th>
-                <th>Status</th>
-                <th>Records held</th>
-                <th>Last set</th>
-                {admin ? <th></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {p.values.map((v) => (
-                <MappingValueRow v={v} target={{ tenantId, kind: p.kind, key: v.key, entity: p.entity }} user={p.user} csrf={p.csrf} open={v.key === p.focusKey} />
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={['AWRA value', { label: 'Used by', num: true }, 'QuickBooks', 'Status', 'Records held', 'Last set', admin && '']}
+          rows={p.values}
+          empty={<>AWRA uses no {MAPPING_KIND_LABELS[p.kind].toLowerCase()} yet, and none is mapped.</>}
+          row={(v) => <MappingValueRow v={v} target={{ tenantId, kind: p.kind, key: v.key, entity: p.entity }} user={p.user} csrf={p.csrf} open={v.key === p.focusKey} />}
+        />
         {p.truncated ? <p class="muted small">Showing the first {p.values.length}; values holding records come first.</p> : null}
       </section>
     </div>
@@ -145,18 +129,9 @@ export const MappingsBody = (p: MappingsViewProps) => {
 
 export const MappingsPage = (p: MappingsViewProps) => (
   <>
-    <div class="page-head">
-      <h1>Mappings</h1>
-      {p.tenants.length > 1 ? (
-        <form method="get" action="/mappings" class="filters" hx-get="/mappings" hx-target="#mappings" hx-swap="outerHTML" hx-trigger="change" hx-push-url="true">
-          <Select name="tenantId" label="Tenant" value={p.tenant?.id} options={p.tenants.map((t) => [t.id, t.name])} />
-          <input type="hidden" name="kind" value={p.kind} />
-          <noscript>
-            <button type="submit">Show</button>
-          </noscript>
-        </form>
-      ) : null}
-    </div>
+    <TenantPageHead title="Mappings" path="/mappings" target="#mappings" tenants={p.tenants} value={p.tenant?.id}>
+      <input type="hidden" name="kind" value={p.kind} />
+    </TenantPageHead>
     <MappingsBody {...p} />
   </>
 );

@@ -2,7 +2,7 @@ import type { ConnectionHealth, Evidence, StateCount, TrendDay } from '../../../
 import type { Tenant } from '../../../db/schema.ts';
 import type { MappingKindHealth } from '../../../domain/mapping-health.ts';
 import { FAILURE_CLASS_LABELS, SYNC_STATES, type FailureClass } from '../../../domain/vocabulary.ts';
-import { ClassBadge, ConnectionBadge, Empty, HealthBadge, Select, Time } from './components.tsx';
+import { ClassBadge, ConnectionBadge, Empty, Fact, HealthBadge, TenantPageHead, Time } from './components.tsx';
 import { plural, qs, STATE_LABELS } from './format.ts';
 import { TrendChart } from './trend-chart.tsx';
 
@@ -108,18 +108,9 @@ export const OverviewBody = (p: OverviewProps) => {
         <article class="card">
           <h2>Audit evidence</h2>
           <dl class="stats">
-            <div>
-              <dt>Synced today</dt>
-              <dd>{p.evidence.synced}</dd>
-            </div>
-            <div>
-              <dt>QuickBooks attempts</dt>
-              <dd>{p.evidence.attempts}</dd>
-            </div>
-            <div>
-              <dt>Retries</dt>
-              <dd>{p.evidence.retries}</dd>
-            </div>
+            <Fact term="Synced today">{p.evidence.synced}</Fact>
+            <Fact term="QuickBooks attempts">{p.evidence.attempts}</Fact>
+            <Fact term="Retries">{p.evidence.retries}</Fact>
           </dl>
           <p class="card-foot">
             <a href="/audit">Audit log →</a> · <span class="muted small">today since 00:00 UTC</span>
@@ -175,17 +166,7 @@ export const OverviewBody = (p: OverviewProps) => {
 
 export const OverviewPage = (p: OverviewProps) => (
   <>
-    <div class="page-head">
-      <h1>Overview</h1>
-      {p.tenants.length > 1 ? (
-        <form method="get" action="/" class="filters" hx-get="/" hx-target="#overview" hx-swap="outerHTML" hx-trigger="change" hx-push-url="true">
-          <Select name="tenantId" label="Tenant" value={p.tenantId} all="All tenants" options={p.tenants.map((t) => [t.id, t.name])} />
-          <noscript>
-            <button type="submit">Show</button>
-          </noscript>
-        </form>
-      ) : null}
-    </div>
+    <TenantPageHead title="Overview" path="/" target="#overview" tenants={p.tenants} value={p.tenantId} all="All tenants" />
     <OverviewBody {...p} />
   </>
 );

@@ -4,7 +4,7 @@ import type { Tenant } from '../../../db/schema.ts';
 import { FAILURE_CLASSES, MAPPING_KINDS, OWNERS, RECORD_TYPE_LABELS, RECORD_TYPES, type MappingKind } from '../../../domain/vocabulary.ts';
 import { can } from '../env.ts';
 import type { BulkJob } from '../jobs.ts';
-import { Age, ClassBadge, CsrfField, Empty, Money, OwnerBadge, Pager, Select, SlaLeft, Time } from './components.tsx';
+import { Age, ClassBadge, CsrfField, DataTable, Empty, Money, OwnerBadge, Pager, Select, SlaLeft, Time } from './components.tsx';
 import { FAILURE_CLASS_SHORT, formatAmounts, OWNER_LABELS, plural, qs } from './format.ts';
 import { MappingSetter } from './mapping-setter.tsx';
 
@@ -67,26 +67,11 @@ export const QueueRecordRow = (p: { r: QueueRecord; now: Date; showTenant: boole
 );
 
 export const QueueRecordTable = (p: { records: QueueRecord[]; now: Date; showTenant: boolean; cause: QueueGroup['cause'] }) => (
-  <table class="data">
-    <thead>
-      <tr>
-        <th>Record</th>
-        {p.showTenant ? <th>Tenant</th> : null}
-        <th class="num">Amount</th>
-        <th>Failure class</th>
-        <th>Owner</th>
-        <th>Assignee</th>
-        <th>Blocked for</th>
-        <th>SLA</th>
-        <th>What is needed</th>
-      </tr>
-    </thead>
-    <tbody>
-      {p.records.map((r) => (
-        <QueueRecordRow r={r} now={p.now} showTenant={p.showTenant} cause={p.cause} />
-      ))}
-    </tbody>
-  </table>
+  <DataTable
+    columns={['Record', p.showTenant && 'Tenant', { label: 'Amount', num: true }, 'Failure class', 'Owner', 'Assignee', 'Blocked for', 'SLA', 'What is needed']}
+    rows={p.records}
+    row={(r) => <QueueRecordRow r={r} now={p.now} showTenant={p.showTenant} cause={p.cause} />}
+  />
 );
 
 export const BulkRetryForm = (p: { group: QueueGroup; csrf: string }) => (
