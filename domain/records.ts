@@ -40,22 +40,18 @@ export const tenantIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lower-case letters, digits, "-" or "_"');
 
-const vendorData = z.strictObject({
+/** What a vendor and a customer both are: a named, contactable party trading in one currency. */
+const party = {
   displayName: text('displayName', 100, { required: true }),
   currency: currencyCode,
   active: z.boolean(),
   email: z.email('must be an e-mail address').max(100).optional(),
   phone: text('phone', 30).optional(),
-  taxNumber: text('taxNumber', 30).optional(),
-});
+};
 
-const customerData = z.strictObject({
-  displayName: text('displayName', 100, { required: true }),
-  currency: currencyCode,
-  active: z.boolean(),
-  email: z.email('must be an e-mail address').max(100).optional(),
-  phone: text('phone', 30).optional(),
-});
+const vendorData = z.strictObject({ ...party, taxNumber: text('taxNumber', 30).optional() });
+
+const customerData = z.strictObject(party);
 
 const itemData = z.strictObject({
   sku: text('sku', 100, { required: true }),
@@ -82,13 +78,15 @@ const itemLine = z.strictObject({
   category: idString('category').optional(),
 });
 
+const lineList = <L extends z.ZodType>(line: L) => z.array(line).min(1, 'needs at least one line').max(500, 'at most 500 lines');
+
 const purchaseOrderData = z.strictObject({
   vendorId: idString('vendorId'),
   txnDate: isoDate,
   currency: currencyCode,
   branch: idString('branch').optional(),
   total: minorUnits,
-  lines: z.array(itemLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
+  lines: lineList(itemLine),
 });
 
 const billLine = z
@@ -107,25 +105,18 @@ const billLine = z
     path: ['itemId'],
   });
 
-const billData = z.strictObject({
-  vendorId: idString('vendorId'),
+/** What a bill and an invoice (documents that fall due) share between their party and their lines. */
+const dueDocument = {
   txnDate: isoDate,
   dueDate: isoDate,
   currency: currencyCode,
   total: minorUnits,
   branch: idString('branch').optional(),
-  lines: z.array(billLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
-});
+};
 
-const invoiceData = z.strictObject({
-  customerId: idString('customerId'),
-  txnDate: isoDate,
-  dueDate: isoDate,
-  currency: currencyCode,
-  total: minorUnits,
-  branch: idString('branch').optional(),
-  lines: z.array(itemLine).min(1, 'needs at least one line').max(500, 'at most 500 lines'),
-});
+const billData = z.strictObject({ vendorId: idString('vendorId'), ...dueDocument, lines: lineList(billLine) });
+
+const invoiceData = z.strictObject({ customerId: idString('customerId'), ...dueDocument, lines: lineList(itemLine) });
 
 const paymentData = z.strictObject({
   customerId: idString('customerId'),

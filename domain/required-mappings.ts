@@ -74,6 +74,12 @@ interface TxnLine {
   category?: string | undefined;
 }
 
+/** The vendor or customer a record is with has to exist in QuickBooks before the record can name it. */
+function partyRef(c: RefCollector, kind: 'vendor' | 'customer', id: string): void {
+  const who = kind === 'vendor' ? 'Vendor' : 'Customer';
+  c.add(kind, id, () => `${who} ${id} must be synced to QuickBooks (or linked to an existing QuickBooks ${kind}) first.`);
+}
+
 function lineRefs(c: RefCollector, lines: readonly TxnLine[], branch: string | undefined): void {
   lines.forEach((line, i) => {
     const n = i + 1;
@@ -120,25 +126,18 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
       break;
     }
     case 'purchase_order':
-    case 'bill': {
-      const d = record.data;
-      const vendor = d.vendorId;
-      c.add('vendor', vendor, () => `Vendor ${vendor} must be synced to QuickBooks (or linked to an existing QuickBooks vendor) first.`);
-      lineRefs(c, d.lines, d.branch);
+    case 'bill':
+      partyRef(c, 'vendor', record.data.vendorId);
+      lineRefs(c, record.data.lines, record.data.branch);
       break;
-    }
-    case 'invoice': {
-      const d = record.data;
-      const customer = d.customerId;
-      c.add('customer', customer, () => `Customer ${customer} must be synced to QuickBooks (or linked to an existing QuickBooks customer) first.`);
-      lineRefs(c, d.lines, d.branch);
+    case 'invoice':
+      partyRef(c, 'customer', record.data.customerId);
+      lineRefs(c, record.data.lines, record.data.branch);
       break;
-    }
     case 'payment': {
       const d = record.data;
-      const customer = d.customerId;
       const label = PAYMENT_METHOD_LABELS[d.method];
-      c.add('customer', customer, () => `Customer ${customer} must be synced to QuickBooks (or linked to an existing QuickBooks customer) first.`);
+      partyRef(c, 'customer', d.customerId);
       c.add('payment_method', d.method, () => `Payment method ${label} needs a QuickBooks payment method.`);
       c.add(
         'account',

@@ -12,8 +12,7 @@ import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { loadConfig } from '../runtime/config.ts';
 import { decodeHistory } from '../runtime/payload-codec.ts';
-import { connectTemporalClient } from '../runtime/temporal.ts';
-import { commandPayloadCodec } from './command-codec.ts';
+import { commandPayloadCodec, commandTemporalClient } from './command-codec.ts';
 import { PROJECT_ROOT } from './temporal-cli.ts';
 
 const { values, positionals } = parseArgs({ options: { out: { type: 'string' } }, allowPositionals: true });
@@ -28,12 +27,7 @@ if (!payloadCodec) {
   console.error('history:export decrypts the history it saves: set PAYLOAD_ENCRYPTION_KEYS (or run it beside the npm start whose data folder holds them).');
   process.exit(2);
 }
-const client = await connectTemporalClient({
-  address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-  namespace: config.TEMPORAL_NAMESPACE,
-  apiKey: config.TEMPORAL_API_KEY,
-  payloadCodec,
-});
+const client = await commandTemporalClient(config, payloadCodec);
 try {
   const history = await decodeHistory(await client.workflow.getHandle(workflowId).fetchHistory(), payloadCodec);
   const file = values.out ?? join(PROJECT_ROOT, 'test', 'histories', `${name ?? workflowId.replace(/[^a-zA-Z0-9_-]+/g, '_')}.json`);

@@ -11,10 +11,9 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadConfig } from '../runtime/config.ts';
-import { connectTemporalClient } from '../runtime/temporal.ts';
 import { encryptingDataConverter, hasEncryptedPayloads } from '../runtime/payload-codec.ts';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../worker/create-worker.ts';
-import { commandPayloadCodec } from './command-codec.ts';
+import { commandPayloadCodec, commandTemporalClient } from './command-codec.ts';
 
 const { values, positionals } = parseArgs({ options: { history: { type: 'string' } }, allowPositionals: true });
 const [workflowIdArg, runId] = positionals;
@@ -32,12 +31,7 @@ async function loadHistory(): Promise<{ workflowId: string; history: History; ev
     const history = historyFromJSON(JSON.parse(readFileSync(values.history, 'utf8')));
     return { workflowId: workflowIdArg ?? values.history, history, events: history.events?.length ?? 0 };
   }
-  const client = await connectTemporalClient({
-    address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: config.TEMPORAL_NAMESPACE,
-    apiKey: config.TEMPORAL_API_KEY,
-    payloadCodec,
-  });
+  const client = await commandTemporalClient(config, payloadCodec);
   try {
     const history = await client.workflow.getHandle(workflowIdArg!, runId).fetchHistory();
     return { workflowId: workflowIdArg!, history, events: history.events?.length ?? 0 };

@@ -168,7 +168,8 @@ const person = {
 const BILLABLE = enumOf('BillableStatusEnum', ['Billable', 'NotBillable', 'HasBeenBilled']);
 const markupInfo = obj('MarkupInfo', { PercentBased: bool, Value: num, Percent: num, PriceLevelRef: freeRef, MarkUpIncomeAccountRef: ref('Account') });
 
-const salesItemLineDetail = obj('SalesItemLineDetail', {
+/** The opening both item lines share, as in fields.ts. */
+const itemLine = {
   ItemRef: ref('Item'),
   ClassRef: ref('Class'),
   UnitPrice: num,
@@ -177,6 +178,9 @@ const salesItemLineDetail = obj('SalesItemLineDetail', {
   MarkupInfo: markupInfo,
   Qty: num,
   UOMRef: freeRef,
+};
+const salesItemLineDetail = obj('SalesItemLineDetail', {
+  ...itemLine,
   ItemAccountRef: ref('Account'),
   InventorySiteRef: freeRef,
   TaxCodeRef: ref('TaxCode'),
@@ -187,14 +191,7 @@ const salesItemLineDetail = obj('SalesItemLineDetail', {
   DiscountAmt: num,
 });
 const itemExpenseDetail = obj('ItemBasedExpenseLineDetail', {
-  ItemRef: ref('Item'),
-  ClassRef: ref('Class'),
-  UnitPrice: num,
-  RatePercent: num,
-  PriceLevelRef: freeRef,
-  MarkupInfo: markupInfo,
-  Qty: num,
-  UOMRef: freeRef,
+  ...itemLine,
   TaxCodeRef: ref('TaxCode'),
   CustomerRef: ref('Customer'),
   BillableStatus: BILLABLE,
@@ -332,6 +329,18 @@ export interface EntityDef {
 }
 
 const META_Q = ['Id', 'MetaData.CreateTime', 'MetaData.LastUpdatedTime'];
+
+/** Class and Department are one kind of list: a name that may sit under a parent of its own kind. */
+function nestedNameList(name: 'Class' | 'Department', subFlag: 'SubClass' | 'SubDepartment'): EntityDef {
+  return {
+    name,
+    path: name.toLowerCase(),
+    kind: 'name',
+    nameField: 'Name',
+    fields: withBase(name, { ...common, Name: str(100), [subFlag]: bool, ParentRef: ref(name), FullyQualifiedName: ro(str()), Active: bool }),
+    queryable: [...META_Q, 'Name', 'Active', 'FullyQualifiedName', subFlag, 'ParentRef'],
+  };
+}
 
 export const ENTITIES: Record<EntityName, EntityDef> = {
   Vendor: {
@@ -495,22 +504,8 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: withBase('PaymentMethod', { ...common, Name: str(31), Active: bool, Type: enumOf('PaymentTypeEnum', ['CREDIT_CARD', 'NON_CREDIT_CARD']) }),
     queryable: [...META_Q, 'Name', 'Active', 'Type'],
   },
-  Class: {
-    name: 'Class',
-    path: 'class',
-    kind: 'name',
-    nameField: 'Name',
-    fields: withBase('Class', { ...common, Name: str(100), SubClass: bool, ParentRef: ref('Class'), FullyQualifiedName: ro(str()), Active: bool }),
-    queryable: [...META_Q, 'Name', 'Active', 'FullyQualifiedName', 'SubClass', 'ParentRef'],
-  },
-  Department: {
-    name: 'Department',
-    path: 'department',
-    kind: 'name',
-    nameField: 'Name',
-    fields: withBase('Department', { ...common, Name: str(100), SubDepartment: bool, ParentRef: ref('Department'), FullyQualifiedName: ro(str()), Active: bool }),
-    queryable: [...META_Q, 'Name', 'Active', 'FullyQualifiedName', 'SubDepartment', 'ParentRef'],
-  },
+  Class: nestedNameList('Class', 'SubClass'),
+  Department: nestedNameList('Department', 'SubDepartment'),
   Term: {
     name: 'Term',
     path: 'term',

@@ -77,6 +77,18 @@ const TRANSACTION = {
   AttachableRef: 'any[]',
 };
 
+/** What an item line carries on either side of the books: SalesItemLineDetail and ItemBasedExpenseLineDetail open alike. */
+const ITEM_LINE = {
+  ItemRef: 'ReferenceType',
+  ClassRef: 'ReferenceType',
+  UnitPrice: 'number',
+  RatePercent: 'number',
+  PriceLevelRef: 'ReferenceType',
+  MarkupInfo: 'MarkupInfo',
+  Qty: 'number',
+  UOMRef: 'ReferenceType',
+};
+
 export const QBO_TYPES: Record<string, Record<string, string>> = {
   // ------------------------------------------------------------------------------------------------------------
   // Shared building blocks
@@ -157,14 +169,7 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
   // Transaction lines and tax detail
 
   SalesItemLineDetail: {
-    ItemRef: 'ReferenceType',
-    ClassRef: 'ReferenceType',
-    UnitPrice: 'number',
-    RatePercent: 'number',
-    PriceLevelRef: 'ReferenceType',
-    MarkupInfo: 'MarkupInfo',
-    Qty: 'number',
-    UOMRef: 'ReferenceType',
+    ...ITEM_LINE,
     ItemAccountRef: 'ReferenceType',
     InventorySiteRef: 'ReferenceType',
     TaxCodeRef: 'ReferenceType',
@@ -176,14 +181,7 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
   },
 
   ItemBasedExpenseLineDetail: {
-    ItemRef: 'ReferenceType',
-    ClassRef: 'ReferenceType',
-    UnitPrice: 'number',
-    RatePercent: 'number',
-    PriceLevelRef: 'ReferenceType',
-    MarkupInfo: 'MarkupInfo',
-    Qty: 'number',
-    UOMRef: 'ReferenceType',
+    ...ITEM_LINE,
     TaxCodeRef: 'ReferenceType',
     CustomerRef: 'ReferenceType',
     BillableStatus: 'string',

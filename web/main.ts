@@ -1,22 +1,19 @@
 import { serve } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
-import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
+import { tokenKeysFrom } from '../runtime/config.ts';
+import { entrypoint } from '../runtime/entrypoint.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
-import { createLogger } from '../runtime/logger.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
 import { payloadCodecFrom } from '../runtime/payload-codec.ts';
 import { listTenants } from '../db/queries/tenants.ts';
-import { ensureReconcileSchedule } from '../runtime/connect.ts';
+import { ensureReconcileSchedule } from '../services/schedules.ts';
 import { startOutboxDrainer } from '../services/outbox.ts';
 import { startHousekeeping } from '../services/housekeeping.ts';
 import { createApp } from './app.ts';
 
-const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'web', format: logFormat(config) });
+const { config, logger, run } = entrypoint('web');
 
 async function main() {
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
-  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
   const payloadCodec = payloadCodecFrom(config);
   const dbh = createDb({ url: config.DATABASE_URL });
   const temporal = await connectTemporalClient({
@@ -83,7 +80,4 @@ async function main() {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err) => {
-  logger.fatal({ err }, 'web failed');
-  process.exit(1);
-});
+run(main);

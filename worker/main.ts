@@ -1,22 +1,19 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
-import { loadConfig, logFormat, tokenKeysFrom } from '../runtime/config.ts';
+import { tokenKeysFrom } from '../runtime/config.ts';
+import { entrypoint } from '../runtime/entrypoint.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { payloadCodecFrom } from '../runtime/payload-codec.ts';
-import { createLogger } from '../runtime/logger.ts';
 import { sdkLogger } from './sdk-logger.ts';
 import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { createWorkerMetrics } from '../runtime/metrics.ts';
 
-const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', format: logFormat(config) });
+const { config, logger, run } = entrypoint('worker');
 
 async function main() {
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the embedded Postgres).');
-  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required (npm start sets it for the dev server).');
   const payloadCodec = payloadCodecFrom(config);
   // The SDK core's own metrics (task latencies, pollers, sticky cache…) on a private port the metrics server reads.
   const corePort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + 1 : undefined;
@@ -57,7 +54,4 @@ async function main() {
   logger.info('worker stopped');
 }
 
-main().catch((err) => {
-  logger.fatal({ err }, 'worker failed');
-  process.exit(1);
-});
+run(main);

@@ -8,15 +8,15 @@ describe('sign-in addresses', () => {
     }
   });
 
-  it('refuses what cannot be an address or cannot be stored, with a sentence a person understands', () => {
-    const message = (v: string) => signInEmail.safeParse(v).error?.issues[0]?.message;
-    expect(message('')).toBe('Enter your email address.');
-    expect(message('admin.localhost')).toBe('Enter an email address with an @, like admin@localhost.');
-    expect(message('a@b@c')).toBe('Enter an email address with an @, like admin@localhost.');
-    expect(message('@localhost')).toBe('Enter an email address with an @, like admin@localhost.');
-    expect(message('ad min@localhost')).toBe('An email address has no spaces or control characters.');
-    expect(message('admin@local\u0000host')).toBe('An email address has no spaces or control characters.');
-    expect(message('admin@\ud800host')).toBe('An email address has no spaces or control characters.');
-    expect(message(`${'a'.repeat(200)}@x`)).toBe('An email address has at most 200 characters.');
+  /** Each sentence a person reads, with the inputs that earn it. */
+  const REFUSALS: Array<[message: string, inputs: string[]]> = [
+    ['Enter your email address.', ['']],
+    ['Enter an email address with an @, like admin@localhost.', ['admin.localhost', 'a@b@c', '@localhost']],
+    ['An email address has no spaces or control characters.', ['ad min@localhost', 'admin@local\u0000host', 'admin@\ud800host']],
+    ['An email address has at most 200 characters.', [`${'a'.repeat(200)}@x`]],
+  ];
+
+  it.each(REFUSALS)('refuses what cannot be an address or cannot be stored, with a sentence a person understands: %s', (message, inputs) => {
+    for (const v of inputs) expect(signInEmail.safeParse(v).error?.issues[0]?.message, JSON.stringify(v)).toBe(message);
   });
 });

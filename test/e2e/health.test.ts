@@ -4,7 +4,9 @@ import { mappings, qboConnections, qboRefs } from '../../db/schema.ts';
 import { signWebhook } from '../../simulator/index.ts';
 import { awra } from '../fixtures/awra.ts';
 import { createHarness, eventually, WEBHOOK_VERIFIER, type Harness } from '../support/harness.ts';
+import { createInQuickBooks } from '../support/qbo-by-hand.ts';
 import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+import { tenantWithVendor } from '../support/setups.ts';
 
 let h: Harness;
 
@@ -34,8 +36,7 @@ const cachedRef = (tenantId: string, entity: string, qboId: string) =>
 describe('mapping health', () => {
   let t: ConnectedTenant;
   beforeAll(async () => {
-    t = await connectedTenant(h, 'maps');
-    await waitFor(h, await submit(h, awra.vendor('maps', 'ven-1', 'Thika Motors Ltd')), 'synced');
+    t = await tenantWithVendor(h, 'maps', 'Thika Motors Ltd');
   });
 
   it('loads the QuickBooks lists into the reference cache when a tenant connects', async () => {
@@ -92,12 +93,7 @@ describe('mapping health', () => {
   });
 
   it('updates the cache from a correctly signed webhook', async () => {
-    const created = await fetch(`${h.sim.url}/v3/company/${t.realmId}/vendor?minorversion=75`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await h.accessToken('maps')}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ DisplayName: 'Naivasha Flowers Ltd' }),
-    });
-    const vendor = ((await created.json()) as { Vendor: { Id: string } }).Vendor;
+    const vendor = await createInQuickBooks(h, t, 'Vendor', { DisplayName: 'Naivasha Flowers Ltd' });
     expect(await cachedRef('maps', 'Vendor', vendor.Id)).toHaveLength(0);
     const res = await notify(t.realmId, [{ name: 'Vendor', id: vendor.Id, operation: 'Create' }]);
     expect(res.status).toBe(200);
@@ -130,12 +126,7 @@ describe("the product page's mapping example", () => {
     }
 
     // An item whose name QuickBooks already has: the user chose "create anyway" and QuickBooks refused the duplicate.
-    const token = await h.accessToken('page');
-    await fetch(`${h.sim.url}/v3/company/${t.realmId}/item?minorversion=75`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ Name: 'Toner cartridge', Type: 'Service', IncomeAccountRef: { value: t.qboId('Account', 'Services') } }),
-    });
+    await createInQuickBooks(h, t, 'Item', { Name: 'Toner cartridge', Type: 'Service', IncomeAccountRef: { value: t.qboId('Account', 'Services') } });
     const toner = awra.serviceItem('page', 'itm-2', 'SKU-TONER-01', 'Toner cartridge');
     await submit(h, toner);
     await waitFor(h, id(toner), 'blocked', (c) => c.failureClass === 'duplicate_risk');

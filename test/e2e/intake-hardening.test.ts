@@ -3,17 +3,15 @@ import fc from 'fast-check';
 import { count } from 'drizzle-orm';
 import { sourceRecords } from '../../db/schema.ts';
 import { awra } from '../fixtures/awra.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
+import { harnessWithTenant } from '../support/setups.ts';
 
 let h: Harness;
 
 beforeAll(async () => {
-  h = await createHarness();
-  expect((await h.api('POST', '/api/v1/tenants', { tenantId: 'fuzz', name: 'Fuzz Ltd', homeCurrency: 'KES' })).status).toBe(201);
+  h = await harnessWithTenant('fuzz', 'Fuzz Ltd');
 });
-afterAll(async () => {
-  await h?.close();
-});
+afterAll(() => h?.close());
 
 const stored = async () => ((await h.db.db.select({ n: count() }).from(sourceRecords)) as [{ n: number }])[0].n;
 

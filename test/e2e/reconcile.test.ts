@@ -9,22 +9,17 @@ import { awraRecordSchema } from '../../domain/records.ts';
 import { reconcile } from '../../workflows/index.ts';
 import { awra } from '../fixtures/awra.ts';
 import { createApp } from '../../web/app.ts';
-import { createHarness, eventually, type Harness } from '../support/harness.ts';
+import { eventually, type Harness } from '../support/harness.ts';
 import { createConsoleUser, signIn } from '../support/console.ts';
-import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+import { submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+import { harnessWithVendor } from '../support/setups.ts';
 
 /** The reconciler repairs by the normal doors: delivering versions, sending missed signals, asking for a projection. */
 let h: Harness;
 let t: ConnectedTenant;
 
-beforeAll(async () => {
-  h = await createHarness();
-  t = await connectedTenant(h, 'recon');
-  await waitFor(h, await submit(h, awra.vendor('recon', 'ven-1', 'Kericho Tea Ltd')), 'synced');
-});
-afterAll(async () => {
-  await h?.close();
-});
+beforeAll(async () => ({ h, t } = await harnessWithVendor('recon', 'Kericho Tea Ltd')));
+afterAll(() => h?.close());
 
 const runReconcile = () => h.env.client.workflow.execute(reconcile, { taskQueue: h.taskQueue, workflowId: `qbo-reconcile-now:recon:${randomUUID()}`, args: [{ tenantId: 'recon', actor: 'test' }] });
 

@@ -2,21 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditEvents, qboConnections } from '../../db/schema.ts';
 import { awra } from '../fixtures/awra.ts';
-import { createHarness, eventually, exportHistory, type Harness } from '../support/harness.ts';
+import { eventually, exportHistory, type Harness } from '../support/harness.ts';
+import { createInQuickBooks } from '../support/qbo-by-hand.ts';
 import { chain, connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+import { harnessWithVendor } from '../support/setups.ts';
 
 let h: Harness;
 let t: ConnectedTenant;
 
-beforeAll(async () => {
-  h = await createHarness();
-  t = await connectedTenant(h, 'ops');
-  // A vendor every bill below can use.
-  await waitFor(h, await submit(h, awra.vendor('ops', 'ven-1', 'Mombasa Freight Ltd')), 'synced');
-});
-afterAll(async () => {
-  await h?.close();
-});
+// ven-1 is a vendor every bill below can use.
+beforeAll(async () => ({ h, t } = await harnessWithVendor('ops', 'Mombasa Freight Ltd')));
+afterAll(() => h?.close());
 
 const ledger = (entity: string, q: { docNumber?: string; displayName?: string } = {}) => h.sim.sim.ledger({ realmId: t.realmId, entity, ...q });
 const action = (workflowId: string, name: string, body: unknown = {}) => h.api('POST', `/api/v1/records/${encodeURIComponent(workflowId)}/actions/${name}`, body);
@@ -58,12 +54,7 @@ describe('retry discipline and exception ownership', () => {
   });
 
   it('flags an existing QuickBooks vendor with the same name as a duplicate risk, and links to it without creating', async () => {
-    const manual = await fetch(`${h.sim.url}/v3/company/${t.realmId}/vendor?minorversion=75`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await h.accessToken('ops')}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ DisplayName: 'Rift Valley Timber Ltd' }),
-    });
-    const existing = ((await manual.json()) as { Vendor: { Id: string } }).Vendor;
+    const existing = await createInQuickBooks(h, t, 'Vendor', { DisplayName: 'Rift Valley Timber Ltd' });
 
     const id = await submit(h, awra.vendor('ops', 'ven-dup', 'Rift Valley Timber Ltd'));
     const blocked = await waitFor(h, id, 'blocked');

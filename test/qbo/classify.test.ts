@@ -2,36 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { classifyQboResponse } from '../../qbo/classify.ts';
 import type { QboClass } from '../../qbo/classify.ts';
 import { ownerForFailureClass } from '../../domain/vocabulary.ts';
+import { authenticationFailed, authorizationFailed } from '../../simulator/errors.ts';
 
 const fault = (code: string, message = 'msg', detail = 'detail', element = '') => ({
   Fault: { Error: [{ Message: message, Detail: detail, code, element }], type: 'ValidationFault' },
   time: '2017-09-29T09:17:31.892-07:00',
 });
 
-const gatewayFault = (code: string, status: number, type: string, detail: string | null) => ({
-  warnings: null,
-  intuitObject: null,
-  fault: {
-    error: [
-      {
-        message: `message=${status === 401 ? 'AuthenticationFailed' : 'AuthorizationFailed'}; errorCode=00${code}; statusCode=${status}`,
-        detail,
-        code,
-        element: null,
-      },
-    ],
-    type,
-  },
-  report: null,
-  queryResponse: null,
-  batchItemResponse: [],
-  attachableResponse: [],
-  syncErrorResponse: null,
-  requestId: null,
-  time: 1633520295688,
-  status: null,
-  cdcresponse: [],
-});
+/** The gateway's lower-case 401/403 envelopes come from the simulator's builders; the gateway stamps them in epoch ms. */
+const GATEWAY_TIME = 1633520295688;
 
 const xmlFault = (code: string, type: string, message: string, detail: string) =>
   `<IntuitResponse time="2016-12-07T15:27:09.527-08:00" xmlns="http://schema.intuit.com/finance/v3">` +
@@ -50,7 +29,7 @@ const THROTTLE_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 /** Every row of reference §3.6 that carries a code, with the class we chose for it. */
 const CODE_TABLE: Array<{ status: number; code: string; body: object | string; expected: QboClass }> = [
-  { status: 401, code: '3200', body: gatewayFault('3200', 401, 'AUTHENTICATION', 'Token expired: AB3434'), expected: 'authorization' },
+  { status: 401, code: '3200', body: authenticationFailed('Token expired: AB3434', GATEWAY_TIME), expected: 'authorization' },
   {
     status: 401,
     code: '100',
@@ -59,7 +38,7 @@ const CODE_TABLE: Array<{ status: number; code: string; body: object | string; e
   },
   { status: 401, code: '120', body: { Fault: { Error: [{ Message: 'Authorization Failure', Detail: 'AuthorizationFailure: --11014-You do not have access to use QuickBooks Online Plus.', code: '120' }], type: 'AuthorizationFault' } }, expected: 'authorization' },
   { status: 401, code: '130', body: xmlFault('130', 'AuthenticationFault', 'Accessing Wrong Cluster', 'WrongClusterError: -11017-You have accessed the wrong server.'), expected: 'authorization' },
-  { status: 403, code: '3100', body: gatewayFault('3100', 403, 'SERVICE', null), expected: 'authorization' },
+  { status: 403, code: '3100', body: authorizationFailed(null, GATEWAY_TIME), expected: 'authorization' },
   { status: 429, code: '3001', body: THROTTLE_XML, expected: 'throttled' },
   { status: 400, code: '5010', body: fault('5010', 'Stale Object Error', 'Stale Object Error : You and API API were working on this at the same time.'), expected: 'transient' },
   { status: 400, code: '6000', body: fault('6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: You must set a transaction amount.'), expected: 'provider_rejection' },
@@ -128,7 +107,7 @@ describe('classifyQboResponse: body shapes', () => {
   it('reads the lower-case gateway fault of a 401 and asks for a token refresh', () => {
     const c = classifyQboResponse({
       status: 401,
-      body: JSON.stringify(gatewayFault('3200', 401, 'AUTHENTICATION', 'Malformed bearer token: too short or too long')),
+      body: JSON.stringify(authenticationFailed('Malformed bearer token: too short or too long', GATEWAY_TIME)),
     });
     expect(c).toMatchObject({
       class: 'authorization',
@@ -141,7 +120,7 @@ describe('classifyQboResponse: body shapes', () => {
   });
 
   it('reads the lower-case gateway fault of a 403 missing scope without suggesting a refresh', () => {
-    const body = gatewayFault('3100', 403, 'SERVICE', 'The access token does not have sufficient scope');
+    const body = authorizationFailed('The access token does not have sufficient scope', GATEWAY_TIME);
     const c = classifyQboResponse({ status: 403, body });
     expect(c).toMatchObject({ class: 'authorization', code: '3100', detail: 'The access token does not have sufficient scope' });
     expect(c.hint).toBeUndefined();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { awraRecordSchema } from '../../domain/records.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { refKey, requiredReferences } from '../../domain/required-mappings.ts';
 import {
@@ -12,10 +11,7 @@ import {
 import type { ResolvedRef } from '../../qbo/mappers.ts';
 import { parseQuery } from '../../simulator/query.ts';
 import { RECORD_TYPES } from '../../domain/vocabulary.ts';
-
-const envelope = { tenantId: 'acme', status: 'posted', version: 3 } as const;
-
-const record = (r: Record<string, unknown>): AwraRecord => awraRecordSchema.parse({ ...envelope, ...r });
+import { bill, customer, inventoryItem, invoice, parseRecord, payment, purchaseOrder, vendor, withData } from '../fixtures/sample-records.ts';
 
 /** Resolves every ref the record needs to a fake QBO id, so tests exercise exactly what the workflow would supply. */
 function refsFor(rec: AwraRecord, extra: Record<string, ResolvedRef> = {}): Map<string, ResolvedRef> {
@@ -24,94 +20,6 @@ function refsFor(rec: AwraRecord, extra: Record<string, ResolvedRef> = {}): Map<
   for (const [k, v] of Object.entries(extra)) map.set(k, v);
   return map;
 }
-
-const vendor = record({
-  recordType: 'vendor',
-  sourceId: 'ven-7',
-  number: 'V-0007',
-  status: 'approved',
-  data: { displayName: "O'Brien Supplies", currency: 'KES', active: true, email: 'ap@obrien.example', phone: '+254700000000', taxNumber: 'P051234567X' },
-});
-
-const customer = record({
-  recordType: 'customer',
-  sourceId: 'cus-1',
-  number: 'C-0001',
-  status: 'approved',
-  data: { displayName: 'Zed Ltd', currency: 'USD', active: true },
-});
-
-const inventoryItem = record({
-  recordType: 'item',
-  sourceId: 'it-9',
-  number: 'ITEM-9',
-  status: 'approved',
-  data: {
-    sku: 'SKU-123', name: 'Widget', kind: 'inventory', unitPrice: 1999, incomeAccount: '4000', expenseAccount: '5100',
-    assetAccount: '1300', qtyOnHand: 12, inventoryStartDate: '2026-01-01', taxCategory: 'VAT16', currency: 'KES',
-  },
-});
-
-const purchaseOrder = record({
-  recordType: 'purchase_order',
-  sourceId: 'po-42',
-  number: 'PO-2026-0042',
-  status: 'approved',
-  data: {
-    vendorId: 'ven-7',
-    txnDate: '2026-03-01',
-    currency: 'KES',
-    branch: 'NBO',
-    total: 5997,
-    lines: [{ itemId: 'it-9', description: 'Widgets', qty: 3, unitPrice: 1999, amount: 5997, taxCategory: 'VAT16' }],
-  },
-});
-
-const bill = record({
-  recordType: 'bill',
-  sourceId: 'bill-1',
-  number: 'BILL-2026-0001',
-  data: {
-    vendorId: 'ven-7',
-    txnDate: '2026-03-01',
-    dueDate: '2026-03-31',
-    currency: 'KES',
-    total: 4998,
-    lines: [
-      { expenseAccount: '6100', description: 'Fuel', amount: 1000, taxCategory: 'EXEMPT', category: 'OPS' },
-      { itemId: 'it-9', qty: 2, unitPrice: 1999, amount: 3998, taxCategory: 'VAT16' },
-    ],
-  },
-});
-
-const invoice = record({
-  recordType: 'invoice',
-  sourceId: 'inv-1',
-  number: 'INV-2026-0001',
-  data: {
-    customerId: 'cus-1',
-    txnDate: '2026-03-01',
-    dueDate: '2026-03-31',
-    currency: 'KES',
-    total: 1999,
-    lines: [{ itemId: 'it-9', qty: 1, unitPrice: 1999, amount: 1999, taxCategory: 'VAT16', category: 'RETAIL' }],
-  },
-});
-
-const payment = record({
-  recordType: 'payment',
-  sourceId: 'pay-1',
-  number: 'RCPT-2026-0001',
-  data: {
-    customerId: 'cus-1',
-    txnDate: '2026-03-05',
-    currency: 'KES',
-    amount: 2500,
-    method: 'mpesa',
-    reference: 'QX12ABC',
-    appliedTo: [{ invoiceId: 'inv-1', amount: 1999 }],
-  },
-});
 
 describe('qboEntityFor', () => {
   it('names the QuickBooks entity for every record type', () => {
@@ -165,7 +73,7 @@ describe('toQboPayload', () => {
 
   it('maps service and non-inventory items without inventory fields', () => {
     for (const [kind, type] of [['service', 'Service'], ['non_inventory', 'NonInventory']] as const) {
-      const item = record({
+      const item = parseRecord({
         recordType: 'item',
         sourceId: `it-${kind}`,
         number: `ITEM-${kind}`,
@@ -182,7 +90,7 @@ describe('toQboPayload', () => {
   });
 
   it('prices an item without its own currency in the home currency', () => {
-    const item = record({
+    const item = parseRecord({
       recordType: 'item',
       sourceId: 'it-ugx',
       number: 'ITEM-UGX',
@@ -193,7 +101,7 @@ describe('toQboPayload', () => {
   });
 
   it('refuses an inventory item that skipped readiness', () => {
-    const item = record({
+    const item = parseRecord({
       recordType: 'item',
       sourceId: 'it-bad',
       number: 'ITEM-BAD',
@@ -306,7 +214,7 @@ describe('toQboPayload', () => {
   });
 
   it('sends an unapplied payment without lines', () => {
-    const unapplied = record({
+    const unapplied = parseRecord({
       recordType: 'payment',
       sourceId: 'pay-2',
       number: 'RCPT-2',
@@ -333,7 +241,7 @@ describe('toQboPayload', () => {
 
 describe('money in payloads', () => {
   const invoiceIn = (currency: string, unitPrice: number, qty = 1) =>
-    record({
+    parseRecord({
       recordType: 'invoice',
       sourceId: `inv-${currency}`,
       number: `INV-${currency}`,
@@ -403,7 +311,7 @@ describe('DocNumber', () => {
     expect(qboDocNumber(long)).toBe(short);
     expect(qboDocNumber(other)).not.toBe(short);
 
-    const rec = record({ ...invoice, number: long, data: invoice.data });
+    const rec = parseRecord({ ...invoice, number: long, data: invoice.data });
     const { body } = toQboPayload(rec, refsFor(rec));
     expect(body.DocNumber).toBe(short);
     expect(body.PrivateNote).toBe(`AWRA ${long} (src inv-1 v3)`);
@@ -423,7 +331,7 @@ describe('duplicateLookupQuery', () => {
   it('looks transactions up by the DocNumber the payload sends', () => {
     expect(duplicateLookupQuery(bill)).toEqual({ entity: 'Bill', query: "select * from Bill where DocNumber = 'BILL-2026-0001'" });
     expect(duplicateLookupQuery(purchaseOrder).query).toBe("select * from PurchaseOrder where DocNumber = 'PO-2026-0042'");
-    const long = record({ ...invoice, number: "INV-O'BRIEN-2026-0000001" });
+    const long = parseRecord({ ...invoice, number: "INV-O'BRIEN-2026-0000001" });
     expect(duplicateLookupQuery(long).query).toBe(`select * from Invoice where DocNumber = '${qboDocNumber(long.number).replace(/'/g, "\\'")}'`);
   });
 
@@ -432,14 +340,14 @@ describe('duplicateLookupQuery', () => {
   });
 
   it('escapes backslashes as well as quotes, so a name ending in a backslash cannot end the literal early', () => {
-    const named = (displayName: string) => record({ ...vendor, data: { ...vendor.data, displayName } });
+    const named = (displayName: string) => withData(vendor, { displayName });
     expect(duplicateLookupQuery(named('Tools\\')).query).toBe("select * from Vendor where DisplayName = 'Tools\\\\'");
     expect(duplicateLookupQuery(named("C:\\Acme\\'s")).query).toBe("select * from Vendor where DisplayName = 'C:\\\\Acme\\\\\\'s'");
   });
 
   it('round-trips any name through a QBO query parser as one condition on exactly that value', () => {
     for (const displayName of ["O'Brien", 'Tools\\', "Tools\\' and Active = false", "\\'\\'", "It's \\\"quoted\\\"", "''"]) {
-      const { query } = duplicateLookupQuery(record({ ...vendor, data: { ...vendor.data, displayName } }));
+      const { query } = duplicateLookupQuery(withData(vendor, { displayName }));
       expect(parseQuery(query).where).toEqual([expect.objectContaining({ field: 'DisplayName', op: '=', values: [displayName] })]);
     }
   });

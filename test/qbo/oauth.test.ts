@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import OAuthClient from 'intuit-oauth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createQboClient } from '../../qbo/client.ts';
-import { createQboOAuth, QboOAuthError, type QboOAuth, type QboOAuthOptions } from '../../qbo/oauth.ts';
+import { createQboOAuth, oauthEndpointsAt, QboOAuthError, type QboOAuth, type QboOAuthOptions } from '../../qbo/oauth.ts';
 import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
 
 interface Hit {
@@ -262,23 +262,22 @@ describe('createQboOAuth against the QBO simulator', () => {
   let oauth: QboOAuth;
   const redirectUri = 'https://sync.example.com/oauth/callback';
 
+  /** The simulator's default client, wired as the product wires it in development (web/oauth.ts). */
+  const oauthWithSecret = (clientSecret: string) =>
+    createQboOAuth({
+      clientId: started.sim.options.defaultClient.clientId,
+      clientSecret,
+      redirectUri,
+      environment: 'sandbox',
+      endpoints: oauthEndpointsAt(started.url),
+    });
+
   beforeAll(async () => {
     started = await startSimulator({
       port: 0,
       options: { logger: { info: () => {}, warn: () => {} }, rotateRefreshToken: 'always', oldRefreshTokenGraceSec: 0 },
     });
-    const { clientId, clientSecret } = started.sim.options.defaultClient;
-    oauth = createQboOAuth({
-      clientId,
-      clientSecret,
-      redirectUri,
-      environment: 'sandbox',
-      endpoints: {
-        authorize: `${started.url}/connect/oauth2`,
-        token: `${started.url}/oauth2/v1/tokens/bearer`,
-        revoke: `${started.url}/v2/oauth2/tokens/revoke`,
-      },
-    });
+    oauth = oauthWithSecret(started.sim.options.defaultClient.clientSecret);
   });
 
   afterAll(async () => {
@@ -329,17 +328,7 @@ describe('createQboOAuth against the QBO simulator', () => {
 
   it('reports a wrong client secret as invalid_client', async () => {
     const company = started.sim.createCompany({ homeCurrency: 'USD' });
-    const wrong = createQboOAuth({
-      clientId: started.sim.options.defaultClient.clientId,
-      clientSecret: 'not-the-secret',
-      redirectUri,
-      environment: 'sandbox',
-      endpoints: {
-        authorize: `${started.url}/connect/oauth2`,
-        token: `${started.url}/oauth2/v1/tokens/bearer`,
-        revoke: `${started.url}/v2/oauth2/tokens/revoke`,
-      },
-    });
+    const wrong = oauthWithSecret('not-the-secret');
     await expect(wrong.refresh(company.refreshToken)).rejects.toMatchObject({ code: 'invalid_client', status: 401 });
   });
 

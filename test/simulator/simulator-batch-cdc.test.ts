@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/index.ts';
 import { simClient, type SimClient } from '../../simulator/testing.ts';
+import { customerWithInvoice } from '../support/sim-invoice.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -86,13 +87,7 @@ describe('QBO simulator batch', () => {
 
 describe('QBO simulator change data capture', () => {
   it('returns entities changed since a time, inactive ones in full and deleted ones as stubs', async () => {
-    const customer = (await qbo.post('/customer', { DisplayName: 'Watcher' })).json.Customer;
-    const invoice = (
-      await qbo.post('/invoice', {
-        CustomerRef: { value: customer.Id },
-        Line: [{ DetailType: 'SalesItemLineDetail', Amount: 10, SalesItemLineDetail: { ItemRef: { value: '1' } } }],
-      })
-    ).json.Invoice;
+    const { customer, invoice } = await customerWithInvoice(qbo, 'Watcher');
     now += 10 * 60_000;
     const since = new Date(now).toISOString();
     now += 1000;

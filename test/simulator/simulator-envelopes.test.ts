@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/index.ts';
 import { simClient, type SimClient } from '../../simulator/testing.ts';
+import { customerWithInvoice } from '../support/sim-invoice.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const TID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
@@ -67,13 +68,7 @@ describe('QBO simulator envelopes', () => {
   });
 
   it('deletes a transaction with the Deleted stub and then reports it as deleted by another user', async () => {
-    const customer = (await qbo.post('/customer', { DisplayName: 'Jane' })).json.Customer;
-    const invoice = (
-      await qbo.post('/invoice', {
-        CustomerRef: { value: customer.Id },
-        Line: [{ DetailType: 'SalesItemLineDetail', Amount: 10, SalesItemLineDetail: { ItemRef: { value: '1' } } }],
-      })
-    ).json.Invoice;
+    const { invoice } = await customerWithInvoice(qbo, 'Jane');
     const deleted = await qbo.post('/invoice?operation=delete', { Id: invoice.Id, SyncToken: invoice.SyncToken });
     expect(deleted.json.Invoice).toEqual({ domain: 'QBO', status: 'Deleted', Id: invoice.Id });
     const read = await qbo.get(`/invoice/${invoice.Id}`);

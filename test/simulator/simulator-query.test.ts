@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQuery } from '../../simulator/query.ts';
 import { createSimulator, type Simulator } from '../../simulator/index.ts';
 import { simClient, type SimClient } from '../../simulator/testing.ts';
+import { oneLineInvoice } from '../support/sim-invoice.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -73,11 +74,7 @@ describe('QBO simulator query language', () => {
 
   it('filters references by id', async () => {
     const customer = (await qbo.post('/customer', { DisplayName: 'Buyer' })).json.Customer;
-    await qbo.post('/invoice', {
-      CustomerRef: { value: customer.Id },
-      DocNumber: 'INV-7',
-      Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: { ItemRef: { value: '1' } } }],
-    });
+    await qbo.post('/invoice', oneLineInvoice(customer.Id, { amount: 5, docNumber: 'INV-7' }));
     const res = await qbo.query(`SELECT * FROM Invoice WHERE CustomerRef = '${customer.Id}' AND DocNumber = 'INV-7'`);
     expect(res.json.QueryResponse.Invoice).toHaveLength(1);
   });

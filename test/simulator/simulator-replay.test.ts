@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulator, SimulatedNetworkError, startSimulator, type Simulator, type StartedSimulator } from '../../simulator/index.ts';
 import { simClient, toSimResponse, type SimClient } from '../../simulator/testing.ts';
+import { oneLineInvoice } from '../support/sim-invoice.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -120,11 +121,7 @@ describe('QBO simulator connection faults over a real socket', () => {
     const company = server.sim.createCompany();
     server.sim.injectFault({ kind: 'drop_after_commit', path: '/invoice', count: 1, realmId: company.realmId });
     const customer = await toSimResponse(await post(`/v3/company/${company.realmId}/customer`, company.accessToken, { DisplayName: 'Socket Buyer' }));
-    const body = {
-      CustomerRef: { value: customer.json.Customer.Id },
-      DocNumber: 'SOCK-1',
-      Line: [{ DetailType: 'SalesItemLineDetail', Amount: 10, SalesItemLineDetail: { ItemRef: { value: '1' } } }],
-    };
+    const body = oneLineInvoice(customer.json.Customer.Id, { docNumber: 'SOCK-1' });
     const path = `/v3/company/${company.realmId}/invoice?requestid=sock-1&minorversion=75`;
     await expect(post(path, company.accessToken, body)).rejects.toThrow(TypeError);
     const retry = await toSimResponse(await post(path, company.accessToken, body));

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { oauthStates } from '../../db/schema.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
+import { harnessWithTenant } from '../support/setups.ts';
 import { cookieValue } from '../support/console.ts';
 
 let h: Harness;
 
 beforeAll(async () => {
-  h = await createHarness();
-  expect((await h.api('POST', '/api/v1/tenants', { tenantId: 'kuku', name: 'Kuku Farms Ltd', homeCurrency: 'KES' })).status).toBe(201);
+  h = await harnessWithTenant('kuku', 'Kuku Farms Ltd');
 });
-afterAll(async () => {
-  await h?.close();
-});
+afterAll(() => h?.close());
 
 /** Starts "Connect QuickBooks" through the API; `headers` as a proxy in front of the app would add them. */
 async function authorize(headers: Record<string, string> = {}) {
