@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The fast tier (`npm run test:fast`, VITEST_NO_SERVERS=1): what needs neither Temporal nor Postgres — domain rules,
- * the classifier, mappers, client and OAuth against the in-process simulator, the simulator itself, payload and token
- * encryption, pure web pieces, and the replay of every committed history. `npm test` runs everything, as CI does.
+ * The fast tier (`npm run test:fast`, VITEST_NO_SERVERS=1): what needs no Temporal server and no Postgres server —
+ * domain rules, the classifier, mappers, client and OAuth against the in-process simulator, the simulator itself,
+ * payload and token encryption, pure web pieces, the process supervisor, the replay of every committed history, and
+ * the API's routes and the activities against an in-process PGlite, a Temporal client fake and MockActivityEnvironment.
+ * `npm test` runs everything, as CI does.
  */
 const FAST = [
   'test/domain/**/*.test.ts',
@@ -15,6 +17,10 @@ const FAST = [
   'test/web/console-static.test.ts',
   'test/web/read-cache.test.ts',
   'test/web/sign-in-rules.test.ts',
+  'test/scripts/supervisor.test.ts',
+  // The API's routes and the activities against an in-process PGlite and Temporal fake (test/support/fast-*.ts).
+  'test/web/api.test.ts',
+  'test/activities/activities.test.ts',
 ];
 const fast = process.env.VITEST_NO_SERVERS === '1';
 

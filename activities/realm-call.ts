@@ -93,7 +93,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     if (creds.status === 'needs_reauth' || creds.status === 'revoked') {
       throw qboFailure(
         classificationFor('authorization', { message: `connection ${creds.status}` }),
-        `The QuickBooks connection is ${creds.status.replace('_', ' ')}; an admin must reconnect QuickBooks.`,
+        `The QuickBooks connection ${creds.status === 'revoked' ? 'was revoked' : 'needs to be reconnected'}; an admin must reconnect QuickBooks.`,
       );
     }
     const client = deps.clientFor(creds.baseUrl);

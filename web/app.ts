@@ -110,9 +110,10 @@ export function createApp(deps: AppDeps) {
   api.route('/close-readiness', closeReadinessApi());
   api.route('/', connectionsApi());
   api.route('/api-keys', apiKeysApi());
-  api.notFound((c) => apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/api/v1', api);
   app.route('/', consoleApp());
+  // Hono answers an unmatched path of a mounted sub-app with the parent's notFound, so the API's shape is set here.
+  app.notFound((c) => (isJsonPath(c.req.path) ? apiError(c, 404, 'not_found', `No API route ${c.req.method} ${c.req.path}.`) : c.text('404 Not Found', 404)));
 
   // The one place a failed request is answered. Text that cannot be stored is the sender's to fix (400); a database
   // that is not there is worth retrying in a moment (503 + Retry-After); anything else is ours (500).
