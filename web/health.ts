@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { sql } from 'drizzle-orm';
 import protos from '@temporalio/proto';
 
 const proto = protos.temporal;
+import { ping } from '../db/queries/health.ts';
 import type { AppEnv } from './deps.ts';
 
 interface Check {
@@ -34,7 +34,7 @@ export function healthRoutes() {
     const { db, temporal, taskQueue } = c.get('deps');
     const [postgres, temporalCheck, worker] = await Promise.all([
       timed(async () => {
-        await db.execute(sql`select 1`);
+        await ping(db);
         return undefined;
       }),
       timed(async () => {
