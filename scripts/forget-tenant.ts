@@ -33,8 +33,8 @@ const TERMINATE_REASON = 'tenant forgotten';
  * Every running workflow of the tenant. Only sync workflows carry the TenantId search attribute (their ids,
  * `qbo-sync:{tenantId}:…`, are matched too), so the others are matched by id: the connection workflow (domain/workflow-id.ts), reference refreshes started by the tenant's
  * Schedule (the Schedule appends a timestamp to `qbo-refs:{tenantId}`, so they are matched by TemporalScheduledById)
- * or at once (`qbo-refs-now:{tenantId}:…`, runtime/connect.ts), and mapping fan-outs (`resume-waiting:{tenantId}:…`,
- * runtime/resume.ts). Tenant ids hold no ':' (tenantIdSchema), so a prefix ending in ':' never reaches another tenant.
+ * or at once (`qbo-refs-now:{tenantId}:…`, services/schedules.ts), and mapping fan-outs (`resume-waiting:{tenantId}:…`,
+ * services/resume.ts). Tenant ids hold no ':' (tenantIdSchema), so a prefix ending in ':' never reaches another tenant.
  */
 export function tenantWorkflowsQuery(tenantId: string): string {
   const matches = [
