@@ -1,6 +1,6 @@
 /**
  * Who may do what: the one table the JSON API (`requirePermission` in web/api/auth.ts, record actions in
- * web/api/actions.ts) and the console (`can` in web/console/env.ts) both read. A role here is an API key's role or a
+ * services/record-actions.ts) and the console (`can` in web/console/env.ts) both read. A role here is an API key's role or a
  * console user's role; which tenants a principal may act for is a separate question (its `tenantId`).
  */
 
