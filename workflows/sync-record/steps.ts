@@ -1,13 +1,11 @@
 import { patched } from '@temporalio/workflow';
-import { mappingGapsSentence } from '../../domain/mapping-gaps.ts';
 import { isReady, recordAmount, recordTxnDate } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { pushRequestId } from '../../domain/request-id.ts';
 import type { SyncStatus } from '../../domain/sync.ts';
-import { FAILURE_CLASS_LABELS } from '../../domain/vocabulary.ts';
 import { readFailure } from './failure.ts';
 import type { RecordSync } from './state.ts';
-import { acceptedSentence, qboSentence } from './texts.ts';
+import { acceptedSentence, BLOCKS, EVENTS, qboSentence } from './texts.ts';
 import type { PreparedSync } from './types.ts';
 
 /**
@@ -33,13 +31,8 @@ export async function prepare(sync: RecordSync, version: number): Promise<Prepar
   } catch (err) {
     const f = readFailure(err);
     const authorization = f.failureClass === 'authorization';
-    await sync.block(
-      f.failureClass,
-      authorization ? `An admin must reconnect QuickBooks. ${f.message}` : `Checking the record against QuickBooks failed: ${f.message} Retry when QuickBooks answers again.`,
-      `Could not prepare the sync: ${f.message}`,
-      undefined,
-      'admin',
-    );
+    const t = BLOCKS.prepareFailed(f.message, authorization);
+    await sync.block(f.failureClass, t.action, t.event, undefined, 'admin');
     await sync.waitForChange(['connection', 'retry'], authorization ? sync.connectionProbe : sync.tryAgain);
     return undefined;
   }
@@ -58,20 +51,14 @@ export function takeVersion(sync: RecordSync, prep: PreparedSync, version: numbe
   const amount = recordAmount(record);
   sync.facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
   status.number = record.number;
-  sync.event('version_received', `Version ${version} of ${record.number} received from AWRA.`, 'awra', { version });
+  sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
 }
 
 /** AWRA voided the record: nothing (more) is sent. */
 export async function voided(sync: RecordSync, record: AwraRecord): Promise<void> {
   const ref = sync.status.externalRef;
-  sync.setState('cancelled', null, ref ? `Void ${ref.entity} ${ref.qboId} in QuickBooks as well; AWRA voided ${record.number} after it synced.` : null);
-  sync.event(
-    'cancelled',
-    ref
-      ? `${record.number} was voided in AWRA after it synced as QuickBooks ${ref.entity} ${ref.qboId}; it is not changed in QuickBooks.`
-      : `${record.number} was voided in AWRA, so it will not be sent to QuickBooks.`,
-    'awra',
-  );
+  sync.setState('cancelled', null, ref ? EVENTS.voidAction(ref, record.number) : null);
+  sync.event('cancelled', EVENTS.voided(record.number, ref), 'awra');
   await sync.project();
 }
 
@@ -81,17 +68,14 @@ export async function checkReady(sync: RecordSync, prep: PreparedSync): Promise<
   sync.status.readiness = prep.readiness;
   if (!isReady(prep.readiness)) {
     const failed = prep.readiness.filter((c) => !c.ok);
-    await sync.block(
-      'source_data',
-      `Correct ${record.number} in AWRA: ${failed.map((c) => c.message).join(' ')}`,
-      `Not ready: ${failed.map((c) => c.label.toLowerCase()).join(', ')}.`,
-      { failed: failed.map((c) => c.id) },
-    );
+    const t = BLOCKS.notReady(record.number, failed);
+    await sync.block('source_data', t.action, t.event, { failed: failed.map((c) => c.id) });
     await sync.waitForChange(['retry']);
     return 'again';
   }
   if (!prep.realm.connected || !prep.mapping) {
-    await sync.block('authorization', 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.', 'Ready, but the tenant has no QuickBooks connection.');
+    const t = BLOCKS.notConnected();
+    await sync.block('authorization', t.action, t.event);
     await sync.waitForChange(['connection', 'retry'], sync.connectionProbe);
     return 'again';
   }
@@ -104,9 +88,8 @@ export async function checkMappings(sync: RecordSync, prep: PreparedSync): Promi
   sync.status.mappings = mapping.checks;
   const gaps = mapping.checks.filter((m) => !m.ok);
   if (gaps.length === 0) return 'next';
-  await sync.block('mapping', mappingGapsSentence(gaps), `Waiting on ${gaps.length} mapping(s): ${gaps.map((g) => `${g.kind} ${g.key}`).join(', ')}.`, {
-    gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })),
-  });
+  const t = BLOCKS.mappingGaps(gaps);
+  await sync.block('mapping', t.action, t.event, { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) });
   // The dependency may have synced between our check and the projection that makes us findable to it (it then
   // found nobody to tell): now that the block is projected, look once more before waiting for a signal.
   if (patched('recheck-mappings-after-block')) {
@@ -125,11 +108,12 @@ export async function link(sync: RecordSync, record: AwraRecord): Promise<Verdic
   sync.triggers.delete('link');
   try {
     const ref = await sync.act.qbo.readEntity({ tenantId: sync.input.tenantId, recordType: sync.input.recordType, qboId: req.qboId.trim() });
-    await sync.finish('linked', ref, record, `${req.actor} linked ${record.number} to existing QuickBooks ${ref.entity} ${ref.qboId}; nothing was created.`, req.actor);
+    await sync.finish('linked', ref, record, EVENTS.linked(req.actor, record.number, ref), req.actor);
     return 'done';
   } catch (err) {
     const { message } = readFailure(err);
-    await sync.block(sync.status.failureClass ?? 'duplicate_risk', `The link did not work: ${message} Choose another entity.`, `Link to ${req.qboId} failed: ${message}`);
+    const t = BLOCKS.linkFailed(req.qboId, message);
+    await sync.block(sync.status.failureClass ?? 'duplicate_risk', t.action, t.event);
     await sync.waitForChange(['link', 'create_anyway', 'retry']);
     return 'again';
   }
@@ -141,17 +125,13 @@ export async function checkDuplicates(sync: RecordSync, prep: PreparedSync): Pro
   if (sync.createAnyway || !dup) return 'next';
   const record = prep.record;
   if (dup.adopt) {
-    await sync.finish('synced', dup.adopt, record, `${record.number} was already in QuickBooks from an earlier attempt (${dup.adopt.entity} ${dup.adopt.qboId}); adopted it instead of creating a duplicate.`);
+    await sync.finish('synced', dup.adopt, record, EVENTS.adoptedBeforeCreate(record.number, dup.adopt));
     return 'done';
   }
   sync.status.duplicateCandidates = dup.candidates;
   if (dup.candidates.length === 0) return 'next';
-  await sync.block(
-    'duplicate_risk',
-    `QuickBooks may already have this record: ${dup.candidates.map((c) => c.label).join('; ')}. Link it to the existing entity, or create it anyway.`,
-    `${dup.candidates.length} possible duplicate(s) found in QuickBooks.`,
-    { candidates: dup.candidates.map((c) => c.qboId) },
-  );
+  const t = BLOCKS.possibleDuplicates(dup.candidates);
+  await sync.block('duplicate_risk', t.action, t.event, { candidates: dup.candidates.map((c) => c.qboId) });
   await sync.waitForChange(['link', 'create_anyway']);
   return 'again';
 }
@@ -163,7 +143,7 @@ export async function push(sync: RecordSync, prep: PreparedSync, version: number
   sync.logicalAttempt += 1;
   const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
   sync.setState('syncing');
-  sync.event('push', `Sending ${record.number} to QuickBooks (request ${requestId}).`, 'system', { requestId });
+  sync.event('push', EVENTS.push(record.number, requestId), 'system', { requestId });
   const retryBase = status.retryCount;
   // Set before anything is awaited: on replay a "retrying" report may be handled before this step's await resolves.
   sync.pushing = { attemptNo: sync.logicalAttempt, retryBase };
@@ -204,15 +184,18 @@ async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, re
   const said = qboSentence(c) || f.message;
   const cls = f.failureClass;
   switch (cls) {
-    case 'authorization':
-      await sync.block('authorization', `An admin must reconnect QuickBooks (${said}); the record continues by itself afterwards.`, `QuickBooks refused the credentials: ${said}`);
+    case 'authorization': {
+      const t = BLOCKS.credentialsRefused(said);
+      await sync.block('authorization', t.action, t.event);
       await sync.waitForChange(['connection', 'retry'], sync.connectionProbe);
       return;
+    }
     case 'duplicate_risk': {
       const dup = await sync.act.qbo.findDuplicates({ tenantId: input.tenantId, workflowId, record }).catch(() => ({ adopt: null, candidates: [] as SyncStatus['duplicateCandidates'] }));
       status.duplicateCandidates = dup.candidates;
       sync.createAnyway = false;
-      await sync.block('duplicate_risk', `QuickBooks says this already exists (${said}). Link it to the existing entity, or create it anyway.`, `QuickBooks reported a duplicate: ${said}`);
+      const t = BLOCKS.duplicateReported(said);
+      await sync.block('duplicate_risk', t.action, t.event);
       await sync.waitForChange(['link', 'create_anyway']);
       return;
     }
@@ -224,28 +207,22 @@ async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, re
         status.mappings = (await sync.act.quick.checkMappings({ tenantId: input.tenantId, record })).checks;
         gaps = status.mappings.filter((m) => !m.ok);
       }
-      await sync.block(
-        'mapping',
-        `QuickBooks refused a reference (${said}). ${gaps.length ? `Fix the mapping: ${gaps.map((g) => g.reason).join(' ')} ` : 'Fix the mapping, '}then the record continues by itself.`,
-        `QuickBooks refused a reference: ${said}`,
-        gaps.length ? { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) } : undefined,
-      );
+      const t = BLOCKS.referenceRefused(said, gaps);
+      await sync.block('mapping', t.action, t.event, gaps.length ? { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) } : undefined);
       await sync.waitForChange(['mapping', 'retry'], gaps.length ? sync.mappingProbe(record) : undefined);
       return;
     }
     case 'source_data':
-    case 'provider_rejection':
-      await sync.block(cls, `QuickBooks rejected ${record.number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`, `Rejected by QuickBooks: ${said}`);
+    case 'provider_rejection': {
+      const t = BLOCKS.rejected(record.number, said);
+      await sync.block(cls, t.action, t.event);
       await sync.waitForChange(['retry']);
       return;
-    default:
-      await sync.block(
-        cls,
-        `QuickBooks kept failing after ${f.details?.activityAttempt ?? 1} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
-        `Automatic retries ran out: ${said}`,
-        undefined,
-        'admin',
-      );
+    }
+    default: {
+      const t = BLOCKS.retriesRanOut(f.details?.activityAttempt ?? 1, said, cls);
+      await sync.block(cls, t.action, t.event, undefined, 'admin');
       await sync.waitForChange(['retry', 'connection'], sync.tryAgain);
+    }
   }
 }

@@ -1,4 +1,9 @@
+import { mappingGapsSentence } from '../../domain/mapping-gaps.ts';
+import type { DuplicateCandidate, ExternalRef, MappingCheck } from '../../domain/sync.ts';
+import { FAILURE_CLASS_LABELS, type FailureClass } from '../../domain/vocabulary.ts';
 import type { QboClassification } from './types.ts';
+
+/** Every sentence a record's sync writes for people: its action line and its timeline. */
 
 /** "5 min", "1.5 h", "30 s": how long the record waited, in a sentence. */
 export function formatWait(ms: number): string {
@@ -18,3 +23,70 @@ export function acceptedSentence(p: { number: string; version: number; entity: s
   const retries = p.activityAttempt - 1;
   return `QuickBooks accepted ${p.number} as ${p.entity} ${p.qboId}${retries > 0 ? ` after ${retries} automatic retr${retries === 1 ? 'y' : 'ies'}` : ''}.`;
 }
+
+/** What a blocked record asks for (its action line) and what its timeline says happened. */
+export interface BlockText {
+  action: string;
+  event: string;
+}
+
+/** The sentences of every block the sync can reach, by situation. */
+export const BLOCKS = {
+  prepareFailed: (message: string, authorization: boolean): BlockText => ({
+    action: authorization ? `An admin must reconnect QuickBooks. ${message}` : `Checking the record against QuickBooks failed: ${message} Retry when QuickBooks answers again.`,
+    event: `Could not prepare the sync: ${message}`,
+  }),
+  notReady: (number: string, failed: ReadonlyArray<{ message: string; label: string }>): BlockText => ({
+    action: `Correct ${number} in AWRA: ${failed.map((c) => c.message).join(' ')}`,
+    event: `Not ready: ${failed.map((c) => c.label.toLowerCase()).join(', ')}.`,
+  }),
+  notConnected: (): BlockText => ({
+    action: 'Connect this tenant to QuickBooks; the record is ready and waits for the connection.',
+    event: 'Ready, but the tenant has no QuickBooks connection.',
+  }),
+  mappingGaps: (gaps: readonly MappingCheck[]): BlockText => ({
+    action: mappingGapsSentence(gaps),
+    event: `Waiting on ${gaps.length} mapping(s): ${gaps.map((g) => `${g.kind} ${g.key}`).join(', ')}.`,
+  }),
+  linkFailed: (qboId: string, message: string): BlockText => ({
+    action: `The link did not work: ${message} Choose another entity.`,
+    event: `Link to ${qboId} failed: ${message}`,
+  }),
+  possibleDuplicates: (candidates: readonly DuplicateCandidate[]): BlockText => ({
+    action: `QuickBooks may already have this record: ${candidates.map((c) => c.label).join('; ')}. Link it to the existing entity, or create it anyway.`,
+    event: `${candidates.length} possible duplicate(s) found in QuickBooks.`,
+  }),
+  credentialsRefused: (said: string): BlockText => ({
+    action: `An admin must reconnect QuickBooks (${said}); the record continues by itself afterwards.`,
+    event: `QuickBooks refused the credentials: ${said}`,
+  }),
+  duplicateReported: (said: string): BlockText => ({
+    action: `QuickBooks says this already exists (${said}). Link it to the existing entity, or create it anyway.`,
+    event: `QuickBooks reported a duplicate: ${said}`,
+  }),
+  referenceRefused: (said: string, gaps: readonly MappingCheck[]): BlockText => ({
+    action: `QuickBooks refused a reference (${said}). ${gaps.length ? `Fix the mapping: ${gaps.map((g) => g.reason).join(' ')} ` : 'Fix the mapping, '}then the record continues by itself.`,
+    event: `QuickBooks refused a reference: ${said}`,
+  }),
+  rejected: (number: string, said: string): BlockText => ({
+    action: `QuickBooks rejected ${number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`,
+    event: `Rejected by QuickBooks: ${said}`,
+  }),
+  retriesRanOut: (attempts: number, said: string, cls: FailureClass): BlockText => ({
+    action: `QuickBooks kept failing after ${attempts} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
+    event: `Automatic retries ran out: ${said}`,
+  }),
+};
+
+/** Timeline sentences of the steps that do not block. */
+export const EVENTS = {
+  versionReceived: (version: number, number: string) => `Version ${version} of ${number} received from AWRA.`,
+  voidAction: (ref: ExternalRef, number: string) => `Void ${ref.entity} ${ref.qboId} in QuickBooks as well; AWRA voided ${number} after it synced.`,
+  voided: (number: string, ref: ExternalRef | null) =>
+    ref
+      ? `${number} was voided in AWRA after it synced as QuickBooks ${ref.entity} ${ref.qboId}; it is not changed in QuickBooks.`
+      : `${number} was voided in AWRA, so it will not be sent to QuickBooks.`,
+  linked: (actor: string, number: string, ref: ExternalRef) => `${actor} linked ${number} to existing QuickBooks ${ref.entity} ${ref.qboId}; nothing was created.`,
+  adoptedBeforeCreate: (number: string, ref: ExternalRef) => `${number} was already in QuickBooks from an earlier attempt (${ref.entity} ${ref.qboId}); adopted it instead of creating a duplicate.`,
+  push: (number: string, requestId: string) => `Sending ${number} to QuickBooks (request ${requestId}).`,
+};
