@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import { QboFault } from './errors.ts';
 import type { Simulator } from './index.ts';
 import { FAULT_KINDS } from './types.ts';
 
@@ -84,7 +85,9 @@ function guard(fn: (c: Context) => Promise<Response> | Response) {
     } catch (err) {
       if (err instanceof HttpError) return c.json({ error: { message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status);
       const message = err instanceof Error ? err.message : String(err);
-      return c.json({ error: { message } }, /unknown realm|unknown entity|not found/i.test(message) ? 404 : 400);
+      // A QBO rule refusing a web-app edit also answers with the Fault the API would have given, for tests to assert.
+      const fault = err instanceof QboFault ? { fault: err.body().Fault } : {};
+      return c.json({ error: { message, ...fault } }, /unknown realm|unknown entity|not found/i.test(message) ? 404 : 400);
     }
   };
 }
@@ -123,6 +126,22 @@ export function registerControl(app: Hono, sim: Simulator): void {
   app.post(
     '/_sim/companies/:realmId/entities/:entity',
     guard(async (c) => c.json({ entity: sim.createAsUser(param(c, 'realmId'), param(c, 'entity'), await body(c, z.record(z.string(), z.unknown()))) }, 201)),
+  );
+
+  // A person editing in the QBO web app: the current SyncToken is used, and CDC and webhooks follow as for any change.
+  app.post(
+    '/_sim/companies/:realmId/entities/:entity/:id/update',
+    guard(async (c) =>
+      c.json({ entity: sim.updateAsUser(param(c, 'realmId'), param(c, 'entity'), param(c, 'id'), await body(c, z.record(z.string(), z.unknown()))) }),
+    ),
+  );
+  app.post(
+    '/_sim/companies/:realmId/entities/:entity/:id/void',
+    guard((c) => c.json({ entity: sim.voidAsUser(param(c, 'realmId'), param(c, 'entity'), param(c, 'id')) })),
+  );
+  app.post(
+    '/_sim/companies/:realmId/entities/:entity/:id/delete',
+    guard((c) => c.json({ entity: sim.deleteAsUser(param(c, 'realmId'), param(c, 'entity'), param(c, 'id')) })),
   );
 
   app.post(

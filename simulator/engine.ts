@@ -9,18 +9,34 @@ import {
   staleObject,
   unsupportedOperation,
 } from './errors.ts';
-import { refId, roundMoney, type RuleContext } from './rules-common.ts';
+import { refId, type RuleContext } from './rules-common.ts';
 import { nameListRules } from './rules-names.ts';
-import { invoicePaymentState, isClosed, paymentApplications, transactionRules } from './rules-txns.ts';
+import {
+  billPurchaseOrders,
+  billWithoutPurchaseOrder,
+  derivedState,
+  hasDerivedState,
+  isClosed,
+  lineLinks,
+  linkTargets,
+  SETTLED_BY,
+  transactionRules,
+  unappliedAmount,
+  voidedTransaction,
+  withoutLink,
+  type LinkTarget,
+} from './rules-txns.ts';
 import { bindEntity, checkLengths, collectRefs } from './schema.ts';
 import { CURRENCY_NAMES } from './seed.ts';
 import { nextSeq, type CompanyState } from './store.ts';
 import { localDate, qboDateTime } from './time.ts';
-import type { EntityName, QboObject, ResolvedOptions } from './types.ts';
+import type { EntityName, QboObject, ResolvedOptions, TransactionEntity } from './types.ts';
 
 /**
  * The QBO data service for one realm: create, read, update (full or sparse), delete and void, with the validation
  * in rules-*.ts. It throws QboFault; the HTTP layer and batch turn faults into bodies. Nothing here knows HTTP.
+ * A write that changes what other transactions say about a document (a payment settling an invoice, a bill linking
+ * a purchase order) re-derives that document, which becomes a new version with its own change notification.
  */
 
 export type Operation = 'Create' | 'Update' | 'Delete' | 'Void';
@@ -57,6 +73,9 @@ function seqKey(entity: EntityName): string {
 function clone<T>(v: T): T {
   return structuredClone(v);
 }
+
+/** The fields derivedState owns; a document whose values of these change is stored as a new version. */
+const DERIVED_KEYS = ['Balance', 'RemainingCredit', 'HomeBalance', 'LinkedTxn', 'POStatus'];
 
 /** What the client may send back: the stored entity minus what the server owns. */
 function editable(def: EntityDef, stored: QboObject): QboObject {
@@ -146,10 +165,10 @@ export class Engine {
     const prepared = this.prepare(company, def, value, undefined, w);
     const id = w.system?.id ?? String(nextSeq(company, seqKey(entity)));
     const now = this.deps.now();
-    const stored = this.stamp(prepared, id, 0, now, now);
+    const stored = this.stamp(this.withDerived(company, entity, prepared, id), id, 0, now, now);
     company.entities[entity][id] = stored;
     this.emit(company, entity, id, 'Create', w.silent);
-    if (entity === 'Payment') this.syncInvoices(company, [...paymentApplications(stored).keys()]);
+    this.syncLinked(company, linkTargets(entity, stored));
     return this.render(company, entity, stored);
   }
 
@@ -175,18 +194,19 @@ export class Engine {
     delete value.Id;
     delete value.SyncToken;
     const merged = sparse ? { ...editable(def, existing), ...value } : value;
-    const oldApplications = entity === 'Payment' ? [...paymentApplications(existing).keys()] : [];
-    let prepared = this.prepare(company, def, merged, existing, w);
-    // An invoice's balance and payment links belong to the payments, whatever the client sent back.
-    if (entity === 'Invoice') prepared = this.withPaymentState(company, id, prepared);
+    // A document's balance and links belong to the transactions that settle or link it, whatever the client sent.
+    const prepared = this.withDerived(company, entity, this.prepare(company, def, merged, existing, w), id);
     const stored = this.stamp(prepared, id, Number(existing.SyncToken) + 1, this.createdMs(existing), this.deps.now());
     company.entities[entity][id] = stored;
     this.emit(company, entity, id, 'Update');
-    if (entity === 'Payment') this.syncInvoices(company, [...oldApplications, ...paymentApplications(stored).keys()]);
+    this.syncLinked(company, [...linkTargets(entity, existing), ...linkTargets(entity, stored)]);
     return this.render(company, entity, stored);
   }
 
-  /** Only transactions can be deleted; name lists are made inactive instead (reference §5.6). */
+  /**
+   * Only transactions can be deleted; name lists are made inactive instead (reference §5.6). Transactions that
+   * linked the deleted one let go of it, and what it settled or linked is open again.
+   */
   delete(company: CompanyState, entity: EntityName, body: unknown, _w: WriteOptions = {}): QboObject {
     const def = ENTITIES[entity];
     if (!isTransaction(entity)) throw unsupportedOperation('Operation Delete is not supported.');
@@ -198,42 +218,29 @@ export class Engine {
     delete company.entities[entity][id];
     company.tombstones.push({ entity, Id: id, deletedAt: this.deps.now() });
     this.emit(company, entity, id, 'Delete');
-    if (entity === 'Payment') this.syncInvoices(company, [...paymentApplications(existing).keys()]);
-    if (entity === 'Invoice') this.unlinkPayments(company, id);
+    this.unlinkFrom(company, entity, id);
+    this.syncLinked(company, linkTargets(entity, existing));
     return { domain: 'QBO', status: 'Deleted', Id: id };
   }
 
-  /** Void keeps the transaction with zero amounts (reference §6.3); supported for invoices and payments. */
+  /**
+   * Void keeps the transaction with zero amounts (reference §6.3), for the entities `voidableEntities` names. CDC
+   * shows the voided transaction as changed; its webhook operation is Void.
+   */
   void(company: CompanyState, entity: EntityName, body: unknown, _w: WriteOptions = {}): QboObject {
-    if (entity !== 'Invoice' && entity !== 'Payment') throw unsupportedOperation('Operation Void is not supported.');
+    if (!isTransaction(entity) || !this.deps.opts.voidableEntities.includes(entity)) throw unsupportedOperation('Operation Void is not supported.');
     const def = ENTITIES[entity];
     const { value } = bindEntity(entity, body, def.fields);
     const id = value.Id === undefined ? undefined : String(value.Id);
     if (!id) throw requiredParam('Id');
     const existing = this.existingFor(company, entity, id);
     this.checkWritable(company, entity, existing, value.SyncToken);
-    const voided = clone(existing);
-    const lines = (voided.Line as QboObject[] | undefined) ?? [];
-    if (entity === 'Invoice') {
-      this.unlinkPayments(company, id);
-      for (const l of lines) {
-        l.Amount = 0;
-        const d = l.SalesItemLineDetail as QboObject | undefined;
-        if (d) d.Qty = 0;
-      }
-      voided.Balance = 0;
-      voided.TxnTaxDetail = { TotalTax: 0 };
-    } else {
-      voided.Line = [];
-      voided.UnappliedAmt = 0;
-    }
-    voided.TotalAmt = 0;
-    if (voided.HomeTotalAmt !== undefined) voided.HomeTotalAmt = 0;
-    voided.PrivateNote = 'Voided';
+    this.unlinkFrom(company, entity, id);
+    const voided = this.withDerived(company, entity, voidedTransaction(entity, existing), id);
     const stored = this.stamp(voided, id, Number(existing.SyncToken) + 1, this.createdMs(existing), this.deps.now());
     company.entities[entity][id] = stored;
     this.emit(company, entity, id, 'Void');
-    if (entity === 'Payment') this.syncInvoices(company, [...paymentApplications(existing).keys()]);
+    this.syncLinked(company, linkTargets(entity, existing));
     return this.render(company, entity, stored);
   }
 
@@ -241,46 +248,54 @@ export class Engine {
     return this.render(company, entity, this.existingFor(company, entity, id));
   }
 
-  /** Deleting an invoice leaves its payments in place with the amount unapplied, as in QBO. */
-  private unlinkPayments(company: CompanyState, invoiceId: string): void {
-    for (const payment of Object.values(company.entities.Payment)) {
-      if (!paymentApplications(payment).has(invoiceId)) continue;
-      const lines = (payment.Line as QboObject[]).filter(
-        (l) => !((l.LinkedTxn as QboObject[] | undefined) ?? []).some((t) => t.TxnType === 'Invoice' && String(t.TxnId) === invoiceId),
-      );
-      const applied = lines.reduce((s, l) => s + Number(l.Amount ?? 0), 0);
-      const currency = refId(payment.CurrencyRef) ?? company.prefs.homeCurrency;
-      const now = this.deps.now();
-      company.entities.Payment[String(payment.Id)] = this.stamp(
-        { ...payment, Line: lines, UnappliedAmt: roundMoney(Number(payment.TotalAmt) - applied, currency) },
-        String(payment.Id),
-        Number(payment.SyncToken) + 1,
-        this.createdMs(payment),
-        now,
-      );
-      this.emit(company, 'Payment', String(payment.Id), 'Update');
+  /**
+   * Transactions linking a document that is deleted or voided let go of it and stay (QBO keeps a payment of a
+   * deleted invoice, its amount unapplied); each one changed is a new version.
+   */
+  private unlinkFrom(company: CompanyState, entity: TransactionEntity, id: string): void {
+    const settlement = SETTLED_BY[entity];
+    if (settlement) {
+      for (const txn of Object.values(company.entities[settlement])) {
+        if (!lineLinks(txn, entity).has(id)) continue;
+        const currency = refId(txn.CurrencyRef) ?? company.prefs.homeCurrency;
+        const others = linkTargets(settlement, txn).filter((t) => !(t.entity === entity && t.id === id));
+        this.restamp(company, settlement, withoutLink(settlement, txn, { entity, id }, currency));
+        this.syncLinked(company, others);
+      }
+    }
+    if (entity === 'PurchaseOrder') {
+      for (const bill of Object.values(company.entities.Bill)) {
+        if (billPurchaseOrders(bill).includes(id)) this.restamp(company, 'Bill', billWithoutPurchaseOrder(bill, id));
+      }
     }
   }
 
-  private withPaymentState(company: CompanyState, id: string, invoice: QboObject): QboObject {
-    const next = invoicePaymentState(company, { ...invoice, Id: id });
-    const out: QboObject = { ...invoice, Balance: next.Balance };
-    if (next.LinkedTxn.length) out.LinkedTxn = next.LinkedTxn;
-    else delete out.LinkedTxn;
-    if (out.HomeBalance !== undefined) out.HomeBalance = roundMoney(next.Balance * Number(invoice.ExchangeRate ?? 1), company.prefs.homeCurrency);
-    return out;
+  private withDerived(company: CompanyState, entity: EntityName, value: QboObject, id: string): QboObject {
+    if (!isTransaction(entity) || !hasDerivedState(entity)) return value;
+    return derivedState(company, this.deps.opts, entity, { ...value, Id: id });
   }
 
-  /** Recomputes invoice balances from payments; a changed invoice gets a new SyncToken like any other write. */
-  private syncInvoices(company: CompanyState, ids: string[]): void {
-    for (const id of new Set(ids)) {
-      const invoice = company.entities.Invoice[id];
-      if (!invoice) continue;
-      const updated = this.withPaymentState(company, id, invoice);
-      if (updated.Balance === invoice.Balance && JSON.stringify(updated.LinkedTxn ?? []) === JSON.stringify(invoice.LinkedTxn ?? [])) continue;
-      company.entities.Invoice[id] = this.stamp(updated, id, Number(invoice.SyncToken) + 1, this.createdMs(invoice), this.deps.now());
-      this.emit(company, 'Invoice', id, 'Update');
+  /** Re-derives documents from the transactions that settle or link them; a changed one gets a new SyncToken. */
+  private syncLinked(company: CompanyState, targets: LinkTarget[]): void {
+    const seen = new Set<string>();
+    for (const { entity, id } of targets) {
+      const key = `${entity}:${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const current = company.entities[entity][id];
+      if (!current) continue;
+      const next = derivedState(company, this.deps.opts, entity, current);
+      if (DERIVED_KEYS.every((k) => JSON.stringify(next[k]) === JSON.stringify(current[k]))) continue;
+      this.restamp(company, entity, next);
     }
+  }
+
+  /** Stores a changed version of an entity the engine itself rewrote, with a notification like any write. */
+  private restamp(company: CompanyState, entity: EntityName, value: QboObject): void {
+    const id = String(value.Id);
+    const current = company.entities[entity][id]!;
+    company.entities[entity][id] = this.stamp(value, id, Number(current.SyncToken) + 1, this.createdMs(current), this.deps.now());
+    this.emit(company, entity, id, 'Update');
   }
 
   /** The entity as QBO returns it: reference names joined in, balances of parties derived from open documents. */
@@ -305,13 +320,15 @@ export class Engine {
       if (name !== undefined) r.name = String(name);
     }
     if (entity === 'Customer' || entity === 'Vendor') {
-      const docs = entity === 'Customer' ? company.entities.Invoice : company.entities.Bill;
-      const partyKey = entity === 'Customer' ? 'CustomerRef' : 'VendorRef';
+      const customer = entity === 'Customer';
+      const partyKey = customer ? 'CustomerRef' : 'VendorRef';
+      const mine = (kind: TransactionEntity): QboObject[] => Object.values(company.entities[kind]).filter((d) => refId(d[partyKey]) === stored.Id);
       let balance = 0;
-      for (const d of Object.values(docs)) if (refId(d[partyKey]) === stored.Id) balance += Number(d.Balance ?? 0);
-      if (entity === 'Customer') {
-        for (const p of Object.values(company.entities.Payment)) if (refId(p.CustomerRef) === stored.Id) balance -= Number(p.UnappliedAmt ?? 0);
-      }
+      for (const d of mine(customer ? 'Invoice' : 'Bill')) balance += Number(d.Balance ?? 0);
+      // Open credits and money paid on account are owed back to the party.
+      for (const d of mine(customer ? 'CreditMemo' : 'VendorCredit')) balance -= Number(d.Balance ?? 0);
+      const settlement = customer ? 'Payment' : 'BillPayment';
+      for (const p of mine(settlement)) balance -= unappliedAmount(settlement, p);
       out.Balance = Number(balance.toFixed(2));
       if (entity === 'Customer') out.BalanceWithJobs = out.Balance;
     }

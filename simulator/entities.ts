@@ -274,6 +274,46 @@ const transaction = {
 };
 
 const GLOBAL_TAX = enumOf('GlobalTaxCalculationEnum', ['TaxExcluded', 'TaxInclusive', 'NotApplicable']);
+const PRINT_STATUS = enumOf('PrintStatusEnum', ['NotSet', 'NeedToPrint', 'PrintComplete']);
+const EMAIL_STATUS = enumOf('EmailStatusEnum', ['NotSet', 'NeedToSend', 'EmailSent']);
+const SALES_LINES = ['SalesItemLineDetail', 'DescriptionOnly', 'DiscountLineDetail', 'SubTotalLineDetail'] as const;
+const EXPENSE_LINES = ['ItemBasedExpenseLineDetail', 'AccountBasedExpenseLineDetail'] as const;
+
+/** The SalesTransaction header credit memos and both receipts share (fields.ts SALES_FORM). */
+const salesForm = {
+  ...transaction,
+  CustomerRef: ref('Customer'),
+  CustomerMemo: memo,
+  BillAddr: address,
+  ShipAddr: address,
+  ShipFromAddr: address,
+  FreeFormAddress: bool,
+  ClassRef: ref('Class'),
+  SalesTermRef: ref('Term'),
+  DueDate: date,
+  ShipMethodRef: freeRef,
+  ShipDate: date,
+  TrackingNum: str(31),
+  GlobalTaxCalculation: GLOBAL_TAX,
+  TaxExemptionRef: freeRef,
+  ARAccountRef: ref('Account'),
+  DepositToAccountRef: ref('Account'),
+  PaymentMethodRef: ref('PaymentMethod'),
+  PaymentRefNum: str(21),
+  PaymentType: enumOf('PaymentTypeEnum', ['Cash', 'Check', 'CreditCard', 'Other']),
+  CheckPayment: obj('CheckPayment', { CheckNum: str(), Status: str(), NameOnAcct: str(), AcctNum: str(), BankName: str() }),
+  CreditCardPayment: any,
+  PrintStatus: PRINT_STATUS,
+  EmailStatus: EMAIL_STATUS,
+  BillEmail: email,
+  BillEmailCc: email,
+  BillEmailBcc: email,
+  DeliveryInfo: any,
+  Balance: ro(num),
+  HomeBalance: ro(num),
+  HomeTotalAmt: ro(num),
+  ApplyTaxAfterDiscount: bool,
+};
 
 const ACCOUNT_TYPES = [
   'Bank',
@@ -529,7 +569,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     name: 'PurchaseOrder',
     path: 'purchaseorder',
     kind: 'txn',
-    lineTypes: ['ItemBasedExpenseLineDetail', 'AccountBasedExpenseLineDetail'],
+    lineTypes: EXPENSE_LINES,
     fields: withBase('PurchaseOrder', {
       ...transaction,
       VendorRef: ref('Vendor'),
@@ -544,9 +584,10 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
       ShipTo: freeRef,
       ShipMethodRef: freeRef,
       POEmail: email,
-      EmailStatus: enumOf('EmailStatusEnum', ['NotSet', 'NeedToSend', 'EmailSent']),
+      EmailStatus: EMAIL_STATUS,
       Memo: str(4000),
-      ManuallyClosed: bool,
+      // Set by the simulator when a client closes the PO itself, so a bill's link closing it is told apart.
+      ManuallyClosed: ro(bool),
     }),
     queryable: [...META_Q, 'DocNumber', 'TxnDate', 'VendorRef', 'TotalAmt', 'POStatus', 'DueDate'],
   },
@@ -554,7 +595,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     name: 'Bill',
     path: 'bill',
     kind: 'txn',
-    lineTypes: ['ItemBasedExpenseLineDetail', 'AccountBasedExpenseLineDetail'],
+    lineTypes: EXPENSE_LINES,
     fields: withBase('Bill', {
       ...transaction,
       VendorRef: ref('Vendor'),
@@ -573,7 +614,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     name: 'Invoice',
     path: 'invoice',
     kind: 'txn',
-    lineTypes: ['SalesItemLineDetail', 'DescriptionOnly', 'DiscountLineDetail', 'SubTotalLineDetail'],
+    lineTypes: SALES_LINES,
     fields: withBase('Invoice', {
       ...transaction,
       HomeTotalAmt: ro(num),
@@ -593,8 +634,8 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
       ShipMethodRef: freeRef,
       ShipDate: date,
       TrackingNum: str(31),
-      PrintStatus: enumOf('PrintStatusEnum', ['NotSet', 'NeedToPrint', 'PrintComplete']),
-      EmailStatus: enumOf('EmailStatusEnum', ['NotSet', 'NeedToSend', 'EmailSent']),
+      PrintStatus: PRINT_STATUS,
+      EmailStatus: EMAIL_STATUS,
       BillEmail: email,
       BillEmailCc: email,
       BillEmailBcc: email,
@@ -631,6 +672,63 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
       ProcessPayment: bool,
     }),
     queryable: [...META_Q, 'TxnDate', 'CustomerRef', 'TotalAmt', 'DocNumber', 'PaymentRefNum'],
+  },
+  BillPayment: {
+    name: 'BillPayment',
+    path: 'billpayment',
+    kind: 'txn',
+    lineTypes: [],
+    fields: withBase('BillPayment', {
+      ...transaction,
+      // What was paid is input, as on a Payment; lines say which bills (and vendor credits) it settles.
+      TotalAmt: num,
+      VendorRef: ref('Vendor'),
+      APAccountRef: ref('Account'),
+      PayType: enumOf('BillPaymentTypeEnum', ['Check', 'CreditCard']),
+      CheckPayment: obj('BillPaymentCheck', { BankAccountRef: ref('Account'), PrintStatus: PRINT_STATUS, PayeeAddr: address }),
+      CreditCardPayment: obj('BillPaymentCreditCard', { CCAccountRef: ref('Account') }),
+      ProcessBillPayment: bool,
+    }),
+    queryable: [...META_Q, 'DocNumber', 'TxnDate', 'VendorRef', 'TotalAmt', 'PayType'],
+  },
+  CreditMemo: {
+    name: 'CreditMemo',
+    path: 'creditmemo',
+    kind: 'txn',
+    lineTypes: SALES_LINES,
+    fields: withBase('CreditMemo', { ...salesForm, InvoiceRef: ref('Invoice'), RemainingCredit: ro(num) }),
+    queryable: [...META_Q, 'DocNumber', 'TxnDate', 'CustomerRef', 'TotalAmt', 'Balance', 'RemainingCredit'],
+  },
+  VendorCredit: {
+    name: 'VendorCredit',
+    path: 'vendorcredit',
+    kind: 'txn',
+    lineTypes: EXPENSE_LINES,
+    fields: withBase('VendorCredit', {
+      ...transaction,
+      VendorRef: ref('Vendor'),
+      APAccountRef: ref('Account'),
+      GlobalTaxCalculation: GLOBAL_TAX,
+      Balance: ro(num),
+      IncludeInAnnualTPAR: bool,
+    }),
+    queryable: [...META_Q, 'DocNumber', 'TxnDate', 'VendorRef', 'TotalAmt', 'Balance'],
+  },
+  RefundReceipt: {
+    name: 'RefundReceipt',
+    path: 'refundreceipt',
+    kind: 'txn',
+    lineTypes: SALES_LINES,
+    fields: withBase('RefundReceipt', salesForm),
+    queryable: [...META_Q, 'DocNumber', 'TxnDate', 'CustomerRef', 'TotalAmt'],
+  },
+  SalesReceipt: {
+    name: 'SalesReceipt',
+    path: 'salesreceipt',
+    kind: 'txn',
+    lineTypes: SALES_LINES,
+    fields: withBase('SalesReceipt', salesForm),
+    queryable: [...META_Q, 'DocNumber', 'TxnDate', 'CustomerRef', 'TotalAmt'],
   },
 };
 

@@ -134,8 +134,8 @@ export function invalidAccountType(element: string): QboFault {
   );
 }
 
-export function cannotLink(detail: string): QboFault {
-  return fault('620', 'TxnID Cannot Be Linked', `Cannot validate linked transactions: ${detail}`, 'Line.LinkedTxn');
+export function cannotLink(detail: string, element = 'Line.LinkedTxn'): QboFault {
+  return fault('620', 'TxnID Cannot Be Linked', `Cannot validate linked transactions: ${detail}`, element);
 }
 
 export function invalidQuery(detail: string): QboFault {

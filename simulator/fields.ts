@@ -1,6 +1,6 @@
 /**
  * The JSON properties the simulator's QBO entities accept, hand-written from the public QuickBooks Online v3 API
- * reference (the entity pages for the thirteen simulated entities, and `shared/reference/qbo-api.md` §2 and §5).
+ * reference (the entity pages for the eighteen simulated entities, and `shared/reference/qbo-api.md` §2 and §5).
  * It covers the properties a sync tool reads and writes, not every regional or rarely used one. A property that is
  * not listed here is refused with 2010 "Unrecognized field", as QBO's binder refuses a property it does not know.
  *
@@ -75,6 +75,45 @@ const TRANSACTION = {
   RecurDataRef: 'ReferenceType',
   ProjectRef: 'ReferenceType',
   AttachableRef: 'any[]',
+};
+
+/**
+ * The SalesTransaction header credit memos and both receipts share with invoices (QBO binds them to one schema type,
+ * so a property of any of them is accepted on each).
+ */
+const SALES_FORM = {
+  ...TRANSACTION,
+  CustomerRef: 'ReferenceType',
+  CustomerMemo: 'MemoRef',
+  BillAddr: 'PhysicalAddress',
+  ShipAddr: 'PhysicalAddress',
+  ShipFromAddr: 'PhysicalAddress',
+  FreeFormAddress: 'boolean',
+  ClassRef: 'ReferenceType',
+  SalesTermRef: 'ReferenceType',
+  DueDate: 'date',
+  ShipMethodRef: 'ReferenceType',
+  ShipDate: 'date',
+  TrackingNum: 'string',
+  GlobalTaxCalculation: 'string',
+  TaxExemptionRef: 'ReferenceType',
+  ARAccountRef: 'ReferenceType',
+  DepositToAccountRef: 'ReferenceType',
+  PaymentMethodRef: 'ReferenceType',
+  PaymentRefNum: 'string',
+  PaymentType: 'string',
+  CheckPayment: 'CheckPayment',
+  CreditCardPayment: 'CreditCardPayment',
+  PrintStatus: 'string',
+  EmailStatus: 'string',
+  BillEmail: 'EmailAddress',
+  BillEmailCc: 'EmailAddress',
+  BillEmailBcc: 'EmailAddress',
+  DeliveryInfo: 'EmailDeliveryInfo',
+  Balance: 'number',
+  HomeBalance: 'number',
+  HomeTotalAmt: 'number',
+  ApplyTaxAfterDiscount: 'boolean',
 };
 
 /** What an item line carries on either side of the books: SalesItemLineDetail and ItemBasedExpenseLineDetail open alike. */
@@ -260,6 +299,15 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
   },
 
   CreditCardPayment: { CreditChargeInfo: 'any', CreditChargeResponse: 'any' },
+
+  /** How a bill payment left the bank (`PayType: "Check"`). */
+  BillPaymentCheck: { BankAccountRef: 'ReferenceType', PrintStatus: 'string', PayeeAddr: 'PhysicalAddress' },
+
+  /** How a bill payment was charged (`PayType: "CreditCard"`). */
+  BillPaymentCreditCard: { CCAccountRef: 'ReferenceType' },
+
+  /** The check details of a refund paid by check. */
+  CheckPayment: { CheckNum: 'string', Status: 'string', NameOnAcct: 'string', AcctNum: 'string', BankName: 'string' },
 
   // ------------------------------------------------------------------------------------------------------------
   // Name-list entities
@@ -517,4 +565,31 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
     UnappliedAmt: 'number',
     ProcessPayment: 'boolean',
   },
+
+  /** Lines carry only Amount and LinkedTxn (to a Bill or a VendorCredit), as payment lines do. */
+  BillPayment: {
+    ...TRANSACTION,
+    VendorRef: 'ReferenceType',
+    APAccountRef: 'ReferenceType',
+    PayType: 'string',
+    CheckPayment: 'BillPaymentCheck',
+    CreditCardPayment: 'BillPaymentCreditCard',
+    ProcessBillPayment: 'boolean',
+  },
+
+  /** A credit memo's lines are an invoice's; InvoiceRef names the invoice it credits (informational, India GST). */
+  CreditMemo: { ...SALES_FORM, InvoiceRef: 'ReferenceType', RemainingCredit: 'number' },
+
+  VendorCredit: {
+    ...TRANSACTION,
+    VendorRef: 'ReferenceType',
+    APAccountRef: 'ReferenceType',
+    GlobalTaxCalculation: 'string',
+    Balance: 'number',
+    IncludeInAnnualTPAR: 'boolean',
+  },
+
+  RefundReceipt: { ...SALES_FORM },
+
+  SalesReceipt: { ...SALES_FORM },
 };

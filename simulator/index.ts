@@ -21,6 +21,7 @@ import { newIntuitTid } from './time.ts';
 import type {
   CompanyCredentials,
   CreateCompanyOptions,
+  EntityName,
   FaultSpec,
   LedgerQuery,
   PreferencesPatch,
@@ -61,6 +62,15 @@ export interface Simulator {
    * allowed, as QBO only warns there), for tests and demos of "someone keyed it in by hand".
    */
   createAsUser(realmId: string, entity: string, body: QboObject): QboObject;
+  /**
+   * Edits an entity as a person would in the web app: a sparse update of the given fields against the current
+   * SyncToken (so an API client holding the old one now meets 5010), with CDC and a webhook like any change.
+   */
+  updateAsUser(realmId: string, entity: string, id: string, patch: QboObject): QboObject;
+  /** Voids a transaction as a person would in the web app (same rules as `operation=void`). */
+  voidAsUser(realmId: string, entity: string, id: string): QboObject;
+  /** Deletes a transaction as a person would in the web app; returns the `status: "Deleted"` stub. */
+  deleteAsUser(realmId: string, entity: string, id: string): QboObject;
   setWebhook(config: { url: string; verifierToken: string }): void;
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves when queued webhook deliveries have been attempted. */
@@ -99,6 +109,10 @@ function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     inactiveReferenceCode: o.inactiveReferenceCode ?? '610',
     uniqueDocNumberEntities: o.uniqueDocNumberEntities ?? ['Invoice', 'Bill', 'PurchaseOrder'],
     purchaseOrderRequiresApAccount: o.purchaseOrderRequiresApAccount ?? false,
+    purchaseOrderCloseOnBillLink: o.purchaseOrderCloseOnBillLink ?? true,
+    defaultExchangeRate: o.defaultExchangeRate ?? 1,
+    voidableEntities: o.voidableEntities ?? ['Invoice', 'Payment', 'SalesReceipt', 'BillPayment', 'CreditMemo', 'RefundReceipt'],
+    refundReceiptRequiresDepositAccount: o.refundReceiptRequiresDepositAccount ?? true,
     utcOffsetMinutes: o.utcOffsetMinutes ?? -420,
     defaultClient: o.defaultClient ?? { clientId: 'qbo-sim-client', clientSecret: 'qbo-sim-secret' },
     logger: o.logger ?? pino({ name: 'qbo-simulator' }),
@@ -149,6 +163,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
   const createCompany = (o?: CreateCompanyOptions): CompanyCredentials =>
     createCompanyIn({ state: () => state, opts, now, engine, oauth, changed }, o);
+  /** What a web-app edit acts on: the entity as stored now, so the person never meets a stale SyncToken. */
+  const existingAsUser = (realmId: string, entityName: string, id: string): { company: CompanyState; entity: EntityName; current: QboObject } => {
+    const company = requireCompany(realmId);
+    const entity = entityNamed(entityName);
+    if (!entity) throw new Error(`unknown entity ${entityName}`);
+    const current = company.entities[entity][id];
+    if (!current) throw new Error(`${entity} ${id} not found`);
+    return { company, entity, current };
+  };
 
   const sim: SimContext = {
     opts,
@@ -237,6 +260,19 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const created = engine.create(company, entity, body, { include: new Set(['allowduplicatedocnum']) });
       changed();
       return created;
+    },
+    updateAsUser: (realmId, entityName, id, patch) => {
+      const { company, entity, current } = existingAsUser(realmId, entityName, id);
+      const body = { ...patch, Id: id, SyncToken: current.SyncToken, sparse: true };
+      return engine.update(company, entity, body, { include: new Set(['allowduplicatedocnum']) });
+    },
+    voidAsUser: (realmId, entityName, id) => {
+      const { company, entity, current } = existingAsUser(realmId, entityName, id);
+      return engine.void(company, entity, { Id: id, SyncToken: current.SyncToken });
+    },
+    deleteAsUser: (realmId, entityName, id) => {
+      const { company, entity, current } = existingAsUser(realmId, entityName, id);
+      return engine.delete(company, entity, { Id: id, SyncToken: current.SyncToken });
     },
     setWebhook: (config) => {
       state.webhook = config;

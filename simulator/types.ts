@@ -14,7 +14,17 @@ export const NAME_LIST_ENTITIES = [
   'Department',
   'Term',
 ] as const;
-export const TRANSACTION_ENTITIES = ['PurchaseOrder', 'Bill', 'Invoice', 'Payment'] as const;
+export const TRANSACTION_ENTITIES = [
+  'PurchaseOrder',
+  'Bill',
+  'Invoice',
+  'Payment',
+  'BillPayment',
+  'CreditMemo',
+  'VendorCredit',
+  'RefundReceipt',
+  'SalesReceipt',
+] as const;
 export const ENTITY_NAMES = [...NAME_LIST_ENTITIES, ...TRANSACTION_ENTITIES] as const;
 
 export type NameListEntity = (typeof NAME_LIST_ENTITIES)[number];
@@ -68,6 +78,23 @@ export interface SimulatorOptions {
   uniqueDocNumberEntities?: TransactionEntity[];
   /** Whether a PurchaseOrder needs APAccountRef (reference §5.2: unconfirmed). */
   purchaseOrderRequiresApAccount?: boolean;
+  /**
+   * A bill whose LinkedTxn names a purchase order closes it (POStatus 'Closed'); false leaves it Open with the link
+   * shown. Whether QBO closes the whole PO or only the lines received is unconfirmed.
+   */
+  purchaseOrderCloseOnBillLink?: boolean;
+  /**
+   * The rate used for a foreign-currency transaction sent without ExchangeRate (QBO applies its own daily rate):
+   * one rate for every currency, or home-currency units per unit of each currency code (missing codes use 1).
+   */
+  defaultExchangeRate?: number | Record<string, number>;
+  /**
+   * Transactions `operation=void` accepts. The reference lists Invoice, Payment, SalesReceipt and BillPayment; that
+   * the API also voids credit memos and refund receipts (as the web app does) is unconfirmed.
+   */
+  voidableEntities?: TransactionEntity[];
+  /** Whether a RefundReceipt needs DepositToAccountRef, the account the refund is paid from (unconfirmed). */
+  refundReceiptRequiresDepositAccount?: boolean;
   /** Offset of the timestamps the simulator writes (QBO answers in the company's zone; Pacific is its default). */
   utcOffsetMinutes?: number;
   /** The OAuth app companies are connected to unless createCompany names another. */
