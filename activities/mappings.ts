@@ -4,7 +4,7 @@ import { findMappings } from '../db/queries/mappings.ts';
 import { dependencyStates } from '../db/queries/syncs.ts';
 import { DEPENDENCY_KINDS, resolveMappings, type MappingResult } from '../domain/mapping-gaps.ts';
 import type { AwraRecord } from '../domain/records.ts';
-import { requiredReferences } from '../domain/required-mappings.ts';
+import { isTxnDependencyKind, requiredReferences } from '../domain/required-mappings.ts';
 import { resumeWaiting } from '../services/resume.ts';
 
 export interface MappingActivityDeps {
@@ -24,7 +24,7 @@ export function createMappingActivities({ db }: MappingActivityDeps) {
      */
     async checkMappings(input: { tenantId: string; record: AwraRecord }): Promise<MappingResult> {
       const required = requiredReferences(input.record);
-      const mapped = await findMappings(db, input.tenantId, required.filter((r) => r.kind !== 'invoice'));
+      const mapped = await findMappings(db, input.tenantId, required.filter((r) => !isTxnDependencyKind(r.kind)));
       const dependencies = await dependencyStates(db, input.tenantId, required.filter((r) => DEPENDENCY_KINDS.has(r.kind)).map((r) => r.key));
       return resolveMappings(required, mapped, dependencies);
     },

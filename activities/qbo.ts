@@ -8,6 +8,7 @@ import type { QboConnectionRow } from '../db/schema.ts';
 import { externalRefFrom } from '../domain/duplicates.ts';
 import { ErrorTypes } from '../domain/errors.ts';
 import { checkReadiness, isReady } from '../domain/readiness.ts';
+import { isTxnDependencyKind, type RefKind } from '../domain/required-mappings.ts';
 import { awraRecordSchema, type AwraRecord } from '../domain/records.ts';
 import type { ExternalRef } from '../domain/sync.ts';
 import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
@@ -89,18 +90,19 @@ export function createQboActivities(deps: QboActivityDeps) {
     pushRecord,
 
     /**
-     * After a master record (vendor, customer, item) or an invoice syncs: its QuickBooks id becomes a mapping and
-     * every record waiting on it is told, so it continues by itself.
+     * After a master record (vendor, customer, item) syncs its QuickBooks id becomes a mapping; after it or an
+     * invoice, bill or purchase order syncs, every record waiting on it is told, so it continues by itself.
      */
     async afterSync(input: { tenantId: string; record: AwraRecord; externalRef: ExternalRef; actor: string }): Promise<{ resumed: number }> {
       const { record } = input;
-      let kind: MappingKind | 'invoice';
+      let kind: RefKind;
       if (isMasterRecordType(record.recordType)) {
         kind = record.recordType as MappingKind;
         const name = record.recordType === 'item' ? record.data.name : 'displayName' in record.data ? record.data.displayName : undefined;
         await upsertMapping(deps.db, { tenantId: input.tenantId, kind, sourceKey: record.sourceId, qboId: input.externalRef.qboId, qboName: name ?? null, updatedBy: input.actor });
-      } else if (record.recordType === 'invoice') {
-        kind = 'invoice';
+      } else if (isTxnDependencyKind(record.recordType)) {
+        // An invoice, bill or purchase order other records refer to by its QuickBooks id.
+        kind = record.recordType;
       } else {
         return { resumed: 0 };
       }

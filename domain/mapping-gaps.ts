@@ -1,7 +1,7 @@
 import type { RequiredRef } from './required-mappings.ts';
-import { refKey } from './required-mappings.ts';
+import { TXN_DEPENDENCY_KINDS, isTxnDependencyKind, refKey } from './required-mappings.ts';
 import type { ExternalRef, MappingCheck } from './sync.ts';
-import { RECORD_TYPE_LABELS, type RecordType } from './vocabulary.ts';
+import { MASTER_RECORD_TYPES, RECORD_TYPE_LABELS, isMasterRecordType, type RecordType } from './vocabulary.ts';
 
 /** A mapping resolved to a QuickBooks entity; `name` is informational (QBO only reads `value`). */
 export interface ResolvedRef {
@@ -17,7 +17,10 @@ export interface KnownMapping {
   staleReason: string | null;
 }
 
-/** A record this one depends on (a vendor, customer, item, or a payment's invoice), as its projection shows it. */
+/**
+ * A record this one depends on (a vendor, customer or item; an invoice, bill or purchase order it refers to), as its
+ * projection shows it.
+ */
 export interface DependencyState {
   recordType: string;
   sourceId: string;
@@ -32,13 +35,18 @@ export interface MappingResult {
   refs: Array<[string, ResolvedRef]>;
 }
 
-/** The reference kinds that are themselves records AWRA sends, so "not mapped" may just mean "not synced yet". */
-export const DEPENDENCY_KINDS: ReadonlySet<string> = new Set(['vendor', 'customer', 'item', 'invoice']);
+/**
+ * The reference kinds that are themselves records AWRA sends, so "not mapped" may just mean "not synced yet". The
+ * kind is the record type of the dependency.
+ */
+export const DEPENDENCY_KINDS: ReadonlySet<string> = new Set<string>([...MASTER_RECORD_TYPES, ...TXN_DEPENDENCY_KINDS]);
 
 /**
  * Every reference a record's QuickBooks payload needs, resolved against the tenant's mappings and the records it
  * depends on: what is usable, and for each gap what is wrong in a sentence a finance clerk can act on — missing,
- * mapped to an entity QuickBooks no longer accepts (stale), or a master record / invoice that has not synced yet.
+ * mapped to an entity QuickBooks no longer accepts (stale), or a master record or transaction that has not synced yet.
+ * A transaction dependency (invoice, bill, purchase order) has no mapping: it is usable once it is synced or linked,
+ * by the QuickBooks id it became.
  */
 export function resolveMappings(
   required: readonly RequiredRef[],
@@ -50,13 +58,14 @@ export function resolveMappings(
   const refs: Array<[string, ResolvedRef]> = [];
   for (const r of required) {
     const base = { kind: r.kind, key: r.key, reason: r.reason };
-    if (r.kind === 'invoice') {
-      const inv = dependency('invoice', r.key);
-      if (inv?.externalRef && (inv.state === 'synced' || inv.state === 'linked')) {
-        checks.push({ ...base, ok: true, qboId: inv.externalRef.qboId });
-        refs.push([refKey(r.kind, r.key), { qboId: inv.externalRef.qboId }]);
+    if (isTxnDependencyKind(r.kind)) {
+      const txn = dependency(r.kind, r.key);
+      if (txn?.externalRef && (txn.state === 'synced' || txn.state === 'linked')) {
+        checks.push({ ...base, ok: true, qboId: txn.externalRef.qboId });
+        refs.push([refKey(r.kind, r.key), { qboId: txn.externalRef.qboId }]);
       } else {
-        checks.push({ ...base, ok: false, problem: 'not_synced', reason: `${r.reason} Invoice ${inv?.number ?? r.key} has not synced to QuickBooks yet${inv ? ` (it is ${inv.state})` : ''}.` });
+        const label = RECORD_TYPE_LABELS[r.kind];
+        checks.push({ ...base, ok: false, problem: 'not_synced', reason: `${r.reason} ${label} ${txn?.number ?? r.key} has not synced to QuickBooks yet${txn ? ` (it is ${txn.state})` : ''}.` });
       }
       continue;
     }
@@ -66,7 +75,7 @@ export function resolveMappings(
       refs.push([refKey(r.kind, r.key), { qboId: m.qboId, ...(m.qboName ? { name: m.qboName } : {}) }]);
     } else if (m) {
       checks.push({ ...base, ok: false, problem: 'stale', qboId: m.qboId, reason: `${r.reason} The mapped QuickBooks entity ${m.qboName ?? m.qboId} is no longer usable (${m.staleReason ?? 'inactive'}).` });
-    } else if (r.kind === 'vendor' || r.kind === 'customer' || r.kind === 'item') {
+    } else if (isMasterRecordType(r.kind as RecordType)) {
       const master = dependency(r.kind, r.key);
       const label = RECORD_TYPE_LABELS[r.kind as RecordType];
       checks.push(

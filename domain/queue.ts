@@ -15,7 +15,7 @@ export type RootCauseKind = 'mapping' | 'check' | 'class';
 export interface RootCause {
   tenantId: string;
   cause: RootCauseKind;
-  /** Mapping kind (or `invoice`) of a mapping gap. */
+  /** Mapping kind (or the dependency kind `invoice`, `bill`, `purchase_order`) of a mapping gap. */
   refKind: string | null;
   /** AWRA key of a mapping gap. */
   refKey: string | null;
@@ -39,6 +39,8 @@ export const REF_KIND_NAMES: Record<string, string> = {
   payment_method: 'Payment method',
   category: 'Category',
   invoice: 'Invoice',
+  bill: 'Bill',
+  purchase_order: 'Purchase order',
 };
 
 /** "Item itm-legacy has no QuickBooks mapping", phrased for a finance clerk. */

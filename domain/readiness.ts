@@ -1,7 +1,7 @@
 import type { AwraRecord } from './records.ts';
 import type { ReadinessCheck } from './sync.ts';
 import { formatMoney } from './money.ts';
-import { RECORD_TYPE_LABELS, isMasterRecordType } from './vocabulary.ts';
+import { RECORD_TYPE_LABELS, isMasterRecordType, type RecordType } from './vocabulary.ts';
 
 /** What the workflow knows about the QuickBooks company when it validates (absent before a connection exists). */
 export interface ReadinessContext {
@@ -16,11 +16,20 @@ type Check = Omit<ReadinessCheck, 'ok'> & { ok: boolean };
 const pass = (id: string, label: string, message: string): Check => ({ id, label, ok: true, message });
 const fail = (id: string, label: string, message: string): Check => ({ id, label, ok: false, message });
 
+/** The record types that sync once `posted` (DESIGN.md §8); master records and purchase orders need `approved`. */
+const POSTED_TYPES: ReadonlySet<RecordType> = new Set<RecordType>([
+  'bill',
+  'invoice',
+  'payment',
+  'bill_payment',
+  'credit_note',
+  'vendor_credit',
+  'refund',
+]);
+
 /** Which AWRA status makes a record of this type eligible to sync (DESIGN.md §8). */
 export function requiredStatus(record: AwraRecord): 'approved' | 'posted' {
-  return record.recordType === 'bill' || record.recordType === 'invoice' || record.recordType === 'payment'
-    ? 'posted'
-    : 'approved';
+  return POSTED_TYPES.has(record.recordType) ? 'posted' : 'approved';
 }
 
 function eligibility(record: AwraRecord): Check {
@@ -126,9 +135,73 @@ function currencyCheck(currency: string | undefined, ctx: ReadinessContext): Che
   ];
 }
 
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/**
+ * A transaction in a foreign currency needs the rate QuickBooks should book it at (DESIGN.md §8): without one,
+ * QuickBooks would pick its own rate and the home-currency amounts would differ from AWRA's. Only asked for when the
+ * company has multicurrency on; otherwise the currency check already refuses the record.
+ */
+function exchangeRateCheck(record: AwraRecord, data: { currency: string; exchangeRate?: string | undefined }, ctx: ReadinessContext): Check[] {
+  const home = ctx.homeCurrency;
+  if (!home || !ctx.multicurrency || data.currency === home) return [];
+  const label = 'Exchange rate given';
+  const what = RECORD_TYPE_LABELS[record.recordType].toLowerCase();
+  const rate = data.exchangeRate;
+  if (rate === undefined) {
+    return [
+      fail(
+        'exchange_rate',
+        label,
+        `This ${what} is in ${data.currency} but the QuickBooks company keeps its books in ${home}; AWRA must send the exchange rate (${home} per 1 ${data.currency}) with it.`,
+      ),
+    ];
+  }
+  if (!DECIMAL.test(rate) || !(Number(rate) > 0)) {
+    return [
+      fail(
+        'exchange_rate',
+        label,
+        `The exchange rate "${rate}" cannot be used; it must be a number above zero (${home} per 1 ${data.currency}). Correct it in AWRA.`,
+      ),
+    ];
+  }
+  return [pass('exchange_rate', label, `1 ${data.currency} = ${rate} ${home}.`)];
+}
+
+/** The checks every transaction shares: its dates, its currency and, for a foreign currency, its exchange rate. */
+function txnChecks(
+  record: AwraRecord,
+  data: { currency: string; exchangeRate?: string | undefined },
+  ctx: ReadinessContext,
+): Check[] {
+  return [...dateChecks(record, ctx), ...currencyCheck(data.currency, ctx), ...exchangeRateCheck(record, data, ctx)];
+}
+
+/**
+ * Amounts a payment, bill payment or credit note applies to other documents: each above zero, together no more
+ * than the document itself.
+ */
+function appliedCheck(
+  what: string,
+  target: 'invoice' | 'bill',
+  amount: number,
+  currency: string,
+  applications: ReadonlyArray<{ id: string; amount: number }>,
+): Check {
+  const label = `Applied amounts fit the ${what}`;
+  const bad = applications.find((a) => a.amount <= 0);
+  if (bad) return fail('applied', label, `The amount applied to ${target} ${bad.id} must be more than zero.`);
+  const applied = applications.reduce((s, a) => s + a.amount, 0);
+  if (applied > amount) {
+    return fail('applied', label, `${formatMoney(applied, currency)} is applied to ${target}s but the ${what} is only ${formatMoney(amount, currency)}.`);
+  }
+  return pass('applied', label, `${formatMoney(applied, currency)} applied to ${applications.length} ${target}(s).`);
+}
+
 /**
  * The readiness rules (DESIGN.md §3 step 1): complete, approved or posted, eligible, dated in an open period,
- * in an accepted currency, with lines that add up. Pure, so the workflow can run it deterministically.
+ * in an accepted currency (with its exchange rate when foreign), with lines that add up and applications that fit. Pure, so the workflow can run it deterministically.
  */
 export function checkReadiness(record: AwraRecord, ctx: ReadinessContext = {}): ReadinessCheck[] {
   const checks: Check[] = [eligibility(record)];
@@ -161,28 +234,41 @@ export function checkReadiness(record: AwraRecord, ctx: ReadinessContext = {}): 
     case 'purchase_order':
     case 'bill':
     case 'invoice':
+    case 'credit_note':
+    case 'vendor_credit':
+    case 'refund':
       checks.push(...lineChecks(record.data.currency, record.data.total, record.data.lines));
-      checks.push(...dateChecks(record, ctx));
-      checks.push(...currencyCheck(record.data.currency, ctx));
+      if (record.recordType === 'credit_note' && record.data.appliedTo) {
+        const { total, currency, appliedTo } = record.data;
+        checks.push(appliedCheck('credit note', 'invoice', total, currency, appliedTo.map((a) => ({ id: a.invoiceId, amount: a.amount }))));
+      }
+      checks.push(...txnChecks(record, record.data, ctx));
       break;
     case 'payment': {
       const d = record.data;
-      const applied = d.appliedTo.reduce((s, a) => s + a.amount, 0);
       checks.push(
         d.amount > 0
           ? pass('amounts_positive', 'Amounts are positive', `Payment of ${formatMoney(d.amount, d.currency)}.`)
           : fail('amounts_positive', 'Amounts are positive', 'The payment amount must be more than zero.'),
       );
-      const badApplied = d.appliedTo.findIndex((a) => a.amount <= 0);
+      checks.push(appliedCheck('payment', 'invoice', d.amount, d.currency, d.appliedTo.map((a) => ({ id: a.invoiceId, amount: a.amount }))));
+      checks.push(...txnChecks(record, d, ctx));
+      break;
+    }
+    case 'bill_payment': {
+      const d = record.data;
       checks.push(
-        badApplied >= 0
-          ? fail('applied', 'Applied amounts fit the payment', `The amount applied to invoice ${d.appliedTo[badApplied]!.invoiceId} must be more than zero.`)
-          : applied > d.amount
-            ? fail('applied', 'Applied amounts fit the payment', `${formatMoney(applied, d.currency)} is applied to invoices but the payment is only ${formatMoney(d.amount, d.currency)}.`)
-            : pass('applied', 'Applied amounts fit the payment', `${formatMoney(applied, d.currency)} applied to ${d.appliedTo.length} invoice(s).`),
+        d.amount > 0
+          ? pass('amounts_positive', 'Amounts are positive', `Bill payment of ${formatMoney(d.amount, d.currency)}.`)
+          : fail('amounts_positive', 'Amounts are positive', 'The bill payment amount must be more than zero.'),
       );
-      checks.push(...dateChecks(record, ctx));
-      checks.push(...currencyCheck(d.currency, ctx));
+      // QuickBooks records a bill payment only through the bills it pays (reference §5.2: Line with LinkedTxn).
+      checks.push(
+        d.appliedTo.length === 0
+          ? fail('applied', 'Applied amounts fit the bill payment', 'This bill payment is not applied to any bill; QuickBooks records a bill payment only against the bills it pays. Apply it to its bills in AWRA.')
+          : appliedCheck('bill payment', 'bill', d.amount, d.currency, d.appliedTo.map((a) => ({ id: a.billId, amount: a.amount }))),
+      );
+      checks.push(...txnChecks(record, d, ctx));
       break;
     }
   }
@@ -199,8 +285,12 @@ export function recordAmount(record: AwraRecord): { amount: number; currency: st
     case 'purchase_order':
     case 'bill':
     case 'invoice':
+    case 'credit_note':
+    case 'vendor_credit':
+    case 'refund':
       return { amount: record.data.total, currency: record.data.currency };
     case 'payment':
+    case 'bill_payment':
       return { amount: record.data.amount, currency: record.data.currency };
     default:
       return null;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { textField } from './text-schema.ts';
-import { PAYMENT_METHODS, RECORD_STATUSES, RECORD_TYPES } from './vocabulary.ts';
+import { ALL_PAYMENT_METHODS, BILL_PAYMENT_METHODS, PAYMENT_METHODS, RECORD_STATUSES, RECORD_TYPES } from './vocabulary.ts';
 
 /**
  * The AWRA record format (DESIGN.md §8), as a contract. Intake rejects what does not have this shape (400);
@@ -25,6 +25,16 @@ export const minorUnits = z
   .number({ error: 'must be a number in minor units (e.g. cents)' })
   .int('must be a whole number of minor units (e.g. 1050 for 10.50)')
   .refine((n) => BigInt(Math.abs(n)) < MAX_MINOR, 'is too large');
+
+/**
+ * Home-currency units per one unit of the record's currency (DESIGN.md §8), as a decimal string: "129.5" KES per USD.
+ * At most 15 significant digits, so QuickBooks receives it as a JSON number exactly. Whether a record needs one, and
+ * that it is above zero, are readiness checks: both depend on the QuickBooks company.
+ */
+export const exchangeRate = z
+  .string({ error: 'must be a decimal string such as "129.5" (home-currency units per one unit of currency)' })
+  .regex(/^\d{1,12}(\.\d{1,15})?$/, 'must be a decimal string such as "129.5" (home-currency units per one unit of currency)')
+  .refine((s) => s.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length <= 15, 'has more than 15 significant digits');
 
 const quantity = z.number().finite().refine((n) => Math.abs(n) < 1e12, 'is too large');
 
@@ -80,54 +90,116 @@ const itemLine = z.strictObject({
 
 const lineList = <L extends z.ZodType>(line: L) => z.array(line).min(1, 'needs at least one line').max(500, 'at most 500 lines');
 
+/** What every transaction carries about its money: the currency and, for a foreign one, the rate to the home currency. */
+const txnCurrency = {
+  currency: currencyCode,
+  exchangeRate: exchangeRate.optional(),
+};
+
 const purchaseOrderData = z.strictObject({
   vendorId: idString('vendorId'),
   txnDate: isoDate,
-  currency: currencyCode,
+  ...txnCurrency,
   branch: idString('branch').optional(),
   total: minorUnits,
   lines: lineList(itemLine),
 });
 
-const billLine = z
-  .strictObject({
-    itemId: idString('itemId').optional(),
-    expenseAccount: idString('expenseAccount').optional(),
-    description: text('description', 4000, { multiline: true }).optional(),
-    qty: quantity.optional(),
-    unitPrice: minorUnits.optional(),
-    amount: minorUnits,
-    taxCategory: idString('taxCategory'),
-    category: idString('category').optional(),
-  })
-  .refine((l) => Boolean(l.itemId) !== Boolean(l.expenseAccount), {
-    message: 'a bill line needs exactly one of itemId or expenseAccount',
-    path: ['itemId'],
-  });
+/** A purchase line (bill, vendor credit): an item or an expense account, never both. */
+const expenseLine = (what: string) =>
+  z
+    .strictObject({
+      itemId: idString('itemId').optional(),
+      expenseAccount: idString('expenseAccount').optional(),
+      description: text('description', 4000, { multiline: true }).optional(),
+      qty: quantity.optional(),
+      unitPrice: minorUnits.optional(),
+      amount: minorUnits,
+      taxCategory: idString('taxCategory'),
+      category: idString('category').optional(),
+    })
+    .refine((l) => Boolean(l.itemId) !== Boolean(l.expenseAccount), {
+      message: `a ${what} line needs exactly one of itemId or expenseAccount`,
+      path: ['itemId'],
+    });
+
+const billLine = expenseLine('bill');
 
 /** What a bill and an invoice (documents that fall due) share between their party and their lines. */
 const dueDocument = {
   txnDate: isoDate,
   dueDate: isoDate,
-  currency: currencyCode,
+  ...txnCurrency,
   total: minorUnits,
   branch: idString('branch').optional(),
 };
 
-const billData = z.strictObject({ vendorId: idString('vendorId'), ...dueDocument, lines: lineList(billLine) });
+const billData = z.strictObject({
+  vendorId: idString('vendorId'),
+  ...dueDocument,
+  lines: lineList(billLine),
+  /** The AWRA sourceId of the purchase order this bill is for; QuickBooks links the two. */
+  purchaseOrderId: idString('purchaseOrderId').optional(),
+});
 
 const invoiceData = z.strictObject({ customerId: idString('customerId'), ...dueDocument, lines: lineList(itemLine) });
+
+/** What a payment or a credit note settles: invoices, each with the amount applied to it. */
+const invoiceApplications = z
+  .array(z.strictObject({ invoiceId: idString('invoiceId'), amount: minorUnits }))
+  .max(100, 'at most 100 applications');
+
+/** The bills a bill payment pays, each with the amount applied to it. */
+const billApplications = z
+  .array(z.strictObject({ billId: idString('billId'), amount: minorUnits }))
+  .max(100, 'at most 100 applications');
 
 const paymentData = z.strictObject({
   customerId: idString('customerId'),
   txnDate: isoDate,
-  currency: currencyCode,
+  ...txnCurrency,
   amount: minorUnits,
   method: z.enum(PAYMENT_METHODS),
   reference: text('reference', 100).optional(),
-  appliedTo: z
-    .array(z.strictObject({ invoiceId: idString('invoiceId'), amount: minorUnits }))
-    .max(100, 'at most 100 applications'),
+  appliedTo: invoiceApplications,
+});
+
+const billPaymentData = z.strictObject({
+  vendorId: idString('vendorId'),
+  txnDate: isoDate,
+  ...txnCurrency,
+  amount: minorUnits,
+  method: z.enum(BILL_PAYMENT_METHODS),
+  /** The AWRA account code the bill is paid from (for a card, the card's account). */
+  bankAccount: idString('bankAccount'),
+  reference: text('reference', 100).optional(),
+  appliedTo: billApplications,
+});
+
+/** What a credit note, a vendor credit and a refund share: a dated document in one currency whose lines make its total. */
+const creditDocument = {
+  txnDate: isoDate,
+  ...txnCurrency,
+  total: minorUnits,
+  branch: idString('branch').optional(),
+};
+
+const creditNoteData = z.strictObject({
+  customerId: idString('customerId'),
+  ...creditDocument,
+  lines: lineList(itemLine),
+  appliedTo: invoiceApplications.optional(),
+});
+
+const vendorCreditData = z.strictObject({ vendorId: idString('vendorId'), ...creditDocument, lines: lineList(expenseLine('vendor credit')) });
+
+const refundData = z.strictObject({
+  customerId: idString('customerId'),
+  ...creditDocument,
+  method: z.enum(ALL_PAYMENT_METHODS),
+  /** The AWRA account code the refund is paid out of. */
+  bankAccount: idString('bankAccount'),
+  lines: lineList(itemLine),
 });
 
 export const RECORD_DATA_SCHEMAS = {
@@ -138,6 +210,10 @@ export const RECORD_DATA_SCHEMAS = {
   bill: billData,
   invoice: invoiceData,
   payment: paymentData,
+  bill_payment: billPaymentData,
+  credit_note: creditNoteData,
+  vendor_credit: vendorCreditData,
+  refund: refundData,
 } as const;
 
 export type VendorData = z.infer<typeof vendorData>;
@@ -149,6 +225,10 @@ export type BillLine = z.infer<typeof billLine>;
 export type BillData = z.infer<typeof billData>;
 export type InvoiceData = z.infer<typeof invoiceData>;
 export type PaymentData = z.infer<typeof paymentData>;
+export type BillPaymentData = z.infer<typeof billPaymentData>;
+export type CreditNoteData = z.infer<typeof creditNoteData>;
+export type VendorCreditData = z.infer<typeof vendorCreditData>;
+export type RefundData = z.infer<typeof refundData>;
 
 const envelope = {
   tenantId: tenantIdSchema,
@@ -166,6 +246,10 @@ export const awraRecordSchema = z.discriminatedUnion('recordType', [
   z.strictObject({ ...envelope, recordType: z.literal('bill'), data: billData }),
   z.strictObject({ ...envelope, recordType: z.literal('invoice'), data: invoiceData }),
   z.strictObject({ ...envelope, recordType: z.literal('payment'), data: paymentData }),
+  z.strictObject({ ...envelope, recordType: z.literal('bill_payment'), data: billPaymentData }),
+  z.strictObject({ ...envelope, recordType: z.literal('credit_note'), data: creditNoteData }),
+  z.strictObject({ ...envelope, recordType: z.literal('vendor_credit'), data: vendorCreditData }),
+  z.strictObject({ ...envelope, recordType: z.literal('refund'), data: refundData }),
 ], { error: (iss) => (iss.code === 'invalid_union' ? `recordType must be one of ${RECORD_TYPES.join(', ')}` : undefined) });
 
 export type AwraRecord = z.infer<typeof awraRecordSchema>;

@@ -1,5 +1,5 @@
 import type { AwraRecord } from './records.ts';
-import type { MappingKind, PaymentMethod } from './vocabulary.ts';
+import { RECORD_TYPE_LABELS, type AnyPaymentMethod, type MappingKind, type PaymentMethod } from './vocabulary.ts';
 
 /**
  * Which QuickBooks references a record's payload needs before it can be sent (DESIGN.md §3 step 2), keyed the way the
@@ -7,8 +7,20 @@ import type { MappingKind, PaymentMethod } from './vocabulary.ts';
  * check cannot fail mapping for a missing reference.
  */
 
-/** A mapping kind, or `invoice`: a payment can only be applied to an invoice that has itself synced. */
-export type RefKind = MappingKind | 'invoice';
+/**
+ * Transactions another record refers to by their QuickBooks id, so they must have synced (or been linked) first: a
+ * payment's or credit note's invoices, a bill payment's bills, a bill's purchase order. Each kind is also the record
+ * type of the dependency.
+ */
+export const TXN_DEPENDENCY_KINDS = ['invoice', 'bill', 'purchase_order'] as const;
+export type TxnDependencyKind = (typeof TXN_DEPENDENCY_KINDS)[number];
+
+export function isTxnDependencyKind(kind: string): kind is TxnDependencyKind {
+  return (TXN_DEPENDENCY_KINDS as readonly string[]).includes(kind);
+}
+
+/** A mapping kind, or a transaction the record depends on. */
+export type RefKind = MappingKind | TxnDependencyKind;
 
 /** One reference a record needs, with a sentence that tells a finance clerk why. */
 export interface RequiredRef {
@@ -29,12 +41,13 @@ export function clearingAccountKey(method: PaymentMethod): string {
 }
 
 /** How people name the payment methods, in sentences and in QuickBooks notes. */
-export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
+export const PAYMENT_METHOD_LABELS: Record<AnyPaymentMethod, string> = {
   paystack: 'Paystack',
   mpesa: 'M-Pesa',
   bank_transfer: 'Bank transfer',
   cash: 'Cash',
   card: 'Card',
+  cheque: 'Cheque',
 };
 
 /** Collects refs in first-seen order; repeated kind+key pairs gather their line numbers into one sentence. */
@@ -72,6 +85,11 @@ interface TxnLine {
   expenseAccount?: string | undefined;
   taxCategory: string;
   category?: string | undefined;
+}
+
+/** A transaction this record points at by its QuickBooks id; `why` finishes "… must be synced to QuickBooks …". */
+function txnRef(c: RefCollector, kind: TxnDependencyKind, id: string, why: string): void {
+  c.add(kind, id, () => `${RECORD_TYPE_LABELS[kind]} ${id} must be synced to QuickBooks ${why}.`);
 }
 
 /** The vendor or customer a record is with has to exist in QuickBooks before the record can name it. */
@@ -126,10 +144,18 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
       break;
     }
     case 'purchase_order':
-    case 'bill':
       partyRef(c, 'vendor', record.data.vendorId);
       lineRefs(c, record.data.lines, record.data.branch);
       break;
+    case 'bill': {
+      const d = record.data;
+      partyRef(c, 'vendor', d.vendorId);
+      if (d.purchaseOrderId) {
+        txnRef(c, 'purchase_order', d.purchaseOrderId, '(or linked to an existing QuickBooks purchase order) before this bill can be linked to it');
+      }
+      lineRefs(c, d.lines, d.branch);
+      break;
+    }
     case 'invoice':
       partyRef(c, 'customer', record.data.customerId);
       lineRefs(c, record.data.lines, record.data.branch);
@@ -145,9 +171,50 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
         () => `${label} receipts need a QuickBooks clearing account to deposit to (account ${clearingAccountKey(d.method)}).`,
       );
       for (const applied of d.appliedTo) {
-        const invoice = applied.invoiceId;
-        c.add('invoice', invoice, () => `Invoice ${invoice} must be synced to QuickBooks before this payment can be applied to it.`);
+        txnRef(c, 'invoice', applied.invoiceId, 'before this payment can be applied to it');
       }
+      break;
+    }
+    case 'bill_payment': {
+      // QuickBooks' BillPayment has no payment method field: the method only decides between a cheque-style
+      // payment from a bank account and a card payment (qbo/mappers.ts), so it needs no payment method mapping.
+      const d = record.data;
+      const code = d.bankAccount;
+      partyRef(c, 'vendor', d.vendorId);
+      c.add(
+        'account',
+        code,
+        () =>
+          d.method === 'card'
+            ? `Card account ${code} that this bill payment is charged to needs a QuickBooks credit card account.`
+            : `Bank account ${code} that this bill payment is paid from needs a QuickBooks bank account.`,
+      );
+      for (const applied of d.appliedTo) {
+        txnRef(c, 'bill', applied.billId, 'before this bill payment can be applied to it');
+      }
+      break;
+    }
+    case 'credit_note': {
+      const d = record.data;
+      partyRef(c, 'customer', d.customerId);
+      lineRefs(c, d.lines, d.branch);
+      for (const applied of d.appliedTo ?? []) {
+        txnRef(c, 'invoice', applied.invoiceId, 'before this credit note can be applied to it');
+      }
+      break;
+    }
+    case 'vendor_credit':
+      partyRef(c, 'vendor', record.data.vendorId);
+      lineRefs(c, record.data.lines, record.data.branch);
+      break;
+    case 'refund': {
+      const d = record.data;
+      const label = PAYMENT_METHOD_LABELS[d.method];
+      const code = d.bankAccount;
+      partyRef(c, 'customer', d.customerId);
+      lineRefs(c, d.lines, d.branch);
+      c.add('payment_method', d.method, () => `Payment method ${label} needs a QuickBooks payment method.`);
+      c.add('account', code, () => `Bank account ${code} that this refund is paid from needs a QuickBooks bank account.`);
       break;
     }
   }

@@ -1,4 +1,5 @@
-import type { FailureClass, Owner, RecordType, SyncState, MappingKind } from './vocabulary.ts';
+import type { RefKind } from './required-mappings.ts';
+import type { FailureClass, Owner, RecordType, SyncState } from './vocabulary.ts';
 
 /** One readiness check, phrased for a finance clerk. */
 export interface ReadinessCheck {
@@ -10,7 +11,7 @@ export interface ReadinessCheck {
 
 /** One reference the QuickBooks payload needs and whether it resolves. */
 export interface MappingCheck {
-  kind: MappingKind | 'invoice';
+  kind: RefKind;
   key: string;
   reason: string;
   ok: boolean;

@@ -3,7 +3,19 @@
  * the Postgres projection and the Temporal search attributes.
  */
 
-export const RECORD_TYPES = ['vendor', 'customer', 'item', 'purchase_order', 'bill', 'invoice', 'payment'] as const;
+export const RECORD_TYPES = [
+  'vendor',
+  'customer',
+  'item',
+  'purchase_order',
+  'bill',
+  'invoice',
+  'payment',
+  'bill_payment',
+  'credit_note',
+  'vendor_credit',
+  'refund',
+] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 export const MASTER_RECORD_TYPES = ['vendor', 'customer', 'item'] as const satisfies readonly RecordType[];
@@ -61,8 +73,23 @@ export const MAPPING_KINDS = [
 ] as const;
 export type MappingKind = (typeof MAPPING_KINDS)[number];
 
+/** How a customer pays (a `payment`'s `method`). */
 export const PAYMENT_METHODS = ['paystack', 'mpesa', 'bank_transfer', 'cash', 'card'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** How a bill is paid (a `bill_payment`'s `method`): no Paystack, but cheques. */
+export const BILL_PAYMENT_METHODS = ['bank_transfer', 'mpesa', 'cheque', 'card', 'cash'] as const;
+export type BillPaymentMethod = (typeof BILL_PAYMENT_METHODS)[number];
+
+/**
+ * Every method AWRA names, each a `payment_method` mapping key. A refund goes back by any of them, since the
+ * contract leaves its `method` open.
+ */
+export const ALL_PAYMENT_METHODS = ['paystack', 'mpesa', 'bank_transfer', 'cash', 'card', 'cheque'] as const satisfies readonly (
+  | PaymentMethod
+  | BillPaymentMethod
+)[];
+export type AnyPaymentMethod = (typeof ALL_PAYMENT_METHODS)[number];
 
 /** Who owns the next step for a failure class (DESIGN.md §3). */
 export function ownerForFailureClass(c: FailureClass): Owner {
@@ -90,6 +117,10 @@ export const RECORD_TYPE_LABELS: Record<RecordType, string> = {
   bill: 'Bill',
   invoice: 'Invoice',
   payment: 'Payment',
+  bill_payment: 'Bill payment',
+  credit_note: 'Credit note',
+  vendor_credit: 'Vendor credit',
+  refund: 'Refund',
 };
 
 export const FAILURE_CLASS_LABELS: Record<FailureClass, string> = {

@@ -18,6 +18,7 @@ const APP_PAGES: Record<QboEntityName, (id: string) => string> = {
   BillPayment: (id) => `billpayment?txnId=${id}`,
   Class: () => 'class',
   CompanyInfo: () => 'settings?panel=company',
+  CreditMemo: (id) => `creditmemo?txnId=${id}`,
   Customer: (id) => `customerdetail?nameId=${id}`,
   Department: () => 'departments',
   Employee: (id) => `employeedetail?nameId=${id}`,
@@ -28,11 +29,13 @@ const APP_PAGES: Record<QboEntityName, (id: string) => string> = {
   PaymentMethod: () => 'paymentmethods',
   Preferences: () => 'settings?panel=company',
   PurchaseOrder: (id) => `purchaseorder?txnId=${id}`,
+  RefundReceipt: (id) => `refundreceipt?txnId=${id}`,
   SalesReceipt: (id) => `salesreceipt?txnId=${id}`,
   TaxCode: () => 'salestax',
   TaxRate: () => 'salestax',
   Term: () => 'terms',
   Vendor: (id) => `vendordetail?nameId=${id}`,
+  VendorCredit: (id) => `vendorcredit?txnId=${id}`,
 };
 
 /**

@@ -11,7 +11,18 @@ import { qboQueryLiteral } from './client.ts';
  * integer minor units go in, JSON numbers with the currency's exact decimals come out.
  */
 
-export type QboEntityName = 'Vendor' | 'Customer' | 'Item' | 'PurchaseOrder' | 'Bill' | 'Invoice' | 'Payment';
+export type QboEntityName =
+  | 'Vendor'
+  | 'Customer'
+  | 'Item'
+  | 'PurchaseOrder'
+  | 'Bill'
+  | 'Invoice'
+  | 'Payment'
+  | 'BillPayment'
+  | 'CreditMemo'
+  | 'VendorCredit'
+  | 'RefundReceipt';
 
 export type { ResolvedRef };
 
@@ -39,6 +50,10 @@ const ENTITY_FOR: Record<RecordType, QboEntityName> = {
   bill: 'Bill',
   invoice: 'Invoice',
   payment: 'Payment',
+  bill_payment: 'BillPayment',
+  credit_note: 'CreditMemo',
+  vendor_credit: 'VendorCredit',
+  refund: 'RefundReceipt',
 };
 
 export function qboEntityFor(recordType: RecordType): QboEntityName {
@@ -78,8 +93,8 @@ export function auditNote(record: AwraRecord): string {
 
 /**
  * The QBO query that finds an entity this record may already have created (DESIGN.md §3 step 3): by DocNumber for
- * purchase orders, bills and invoices, by PaymentRefNum for payments (QBO payments carry no DocNumber), by DisplayName
- * for vendors and customers, by Name for items.
+ * every other transaction, by PaymentRefNum for payments (QBO payments carry no DocNumber), by DisplayName for vendors
+ * and customers, by Name for items.
  */
 export function duplicateLookupQuery(record: AwraRecord): { entity: QboEntityName; query: string } {
   const entity = qboEntityFor(record.recordType);
@@ -98,6 +113,10 @@ export function duplicateLookupQuery(record: AwraRecord): { entity: QboEntityNam
     case 'purchase_order':
     case 'bill':
     case 'invoice':
+    case 'bill_payment':
+    case 'credit_note':
+    case 'vendor_credit':
+    case 'refund':
       return where('DocNumber', qboDocNumber(record.number));
   }
 }
@@ -153,6 +172,14 @@ export function toQboPayload(
       return { entity, body: invoiceBody(record, r, opts) };
     case 'payment':
       return { entity, body: paymentBody(record, r, opts) };
+    case 'bill_payment':
+      return { entity, body: billPaymentBody(record, r, opts) };
+    case 'credit_note':
+      return { entity, body: creditMemoBody(record, r, opts) };
+    case 'vendor_credit':
+      return { entity, body: vendorCreditBody(record, r, opts) };
+    case 'refund':
+      return { entity, body: refundReceiptBody(record, r, opts) };
   }
 }
 
@@ -175,6 +202,23 @@ function currencyRef(currency: string, opts: MapperOptions): { CurrencyRef?: { v
     throw new Error(`${currency} cannot be sent to a QuickBooks company that works only in ${opts.homeCurrency}`);
   }
   return {};
+}
+
+/**
+ * The rate QuickBooks books a foreign-currency transaction at (home-currency units per one unit of the currency,
+ * DESIGN.md §8). Sent only to a multicurrency company for a currency other than its home one: anywhere else the
+ * rate is 1 by definition and QuickBooks has no use for it. Readiness blocks a foreign record without a rate first; a
+ * record mapped without one leaves QuickBooks to pick its own.
+ */
+function exchangeRateField(
+  data: { currency: string; exchangeRate?: string | undefined },
+  opts: MapperOptions,
+): { ExchangeRate?: number } {
+  if (opts.multicurrency === false || !opts.homeCurrency || data.currency === opts.homeCurrency) return {};
+  if (data.exchangeRate === undefined) return {};
+  const rate = Number(data.exchangeRate);
+  if (!(rate > 0)) throw new Error(`exchange rate "${data.exchangeRate}" is not a rate above zero; readiness must block it before mapping`);
+  return { ExchangeRate: rate };
 }
 
 /** Optional contact fields QBO wraps in objects; omitted rather than sent empty. */
@@ -233,19 +277,30 @@ function itemBody(record: AwraRecordOf<'item'>, r: Refs, opts: MapperOptions): R
   return body;
 }
 
-/** The header fields every transaction with a number shares: its dates, DocNumber, the audit note and the currency. */
+/**
+ * The header fields every transaction with a number shares: its dates, DocNumber, the audit note, the currency and
+ * its exchange rate.
+ */
 function txnHeader(
-  record: AwraRecord & { data: { currency: string; txnDate: string; dueDate?: string } },
+  record: AwraRecord & { data: { currency: string; exchangeRate?: string | undefined; txnDate: string; dueDate?: string } },
   opts: MapperOptions,
+  note = auditNote(record),
 ): Record<string, unknown> {
   const d = record.data;
   return {
     TxnDate: d.txnDate,
     ...(d.dueDate !== undefined ? { DueDate: d.dueDate } : {}),
     DocNumber: qboDocNumber(record.number),
-    PrivateNote: auditNote(record),
-    ...currencyRef(record.data.currency, opts),
+    PrivateNote: note,
+    ...currencyRef(d.currency, opts),
+    ...exchangeRateField(d, opts),
   };
+}
+
+/** The audit note, and the provider's own reference (an M-Pesa code, a cheque number) when AWRA has one. */
+function noteWithReference(record: AwraRecordOf<'payment' | 'bill_payment'>): string {
+  const { method, reference } = record.data;
+  return reference ? `${auditNote(record)}; ${PAYMENT_METHOD_LABELS[method]} reference ${reference}` : auditNote(record);
 }
 
 /** Tax code and class go on the line detail in QBO; the class comes from the line's category or the record's branch. */
@@ -303,19 +358,44 @@ function purchaseOrderBody(record: AwraRecordOf<'purchase_order'>, r: Refs, opts
   };
 }
 
+/** Purchase lines (bill, vendor credit): item-based when the line names an item, account-based otherwise. */
+function purchaseLines(
+  record: AwraRecord,
+  r: Refs,
+  lines: readonly BillLine[],
+  currency: string,
+  branch: string | undefined,
+): Array<Record<string, unknown>> {
+  return lines.map((line, i) => {
+    if (line.itemId) return itemExpenseLine(r, line, line.itemId, i, currency, branch);
+    if (!line.expenseAccount) throw new Error(`${record.recordType} ${record.number} line ${i + 1} has neither an item nor an expense account`);
+    return txnLine(i, line, currency, 'AccountBasedExpenseLineDetail', {
+      AccountRef: r.get('account', line.expenseAccount),
+      ...lineDimensions(r, line, branch),
+    });
+  });
+}
+
+/** Sales lines (invoice, credit memo, refund receipt): an item, its quantity and price, tax code and class. */
+function salesLines(r: Refs, lines: readonly ItemLine[], currency: string, branch: string | undefined): Array<Record<string, unknown>> {
+  return lines.map((line, i) =>
+    txnLine(i, line, currency, 'SalesItemLineDetail', {
+      ItemRef: r.get('item', line.itemId),
+      Qty: line.qty,
+      UnitPrice: money(line.unitPrice, currency),
+      ...lineDimensions(r, line, branch),
+    }),
+  );
+}
+
+/** A bill names the purchase order it is for by the PO's QuickBooks id, so QuickBooks shows the two linked. */
 function billBody(record: AwraRecordOf<'bill'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
   return {
     VendorRef: r.get('vendor', d.vendorId),
     ...txnHeader(record, opts),
-    Line: d.lines.map((line, i) => {
-      if (line.itemId) return itemExpenseLine(r, line, line.itemId, i, d.currency, d.branch);
-      if (!line.expenseAccount) throw new Error(`bill ${record.number} line ${i + 1} has neither an item nor an expense account`);
-      return txnLine(i, line, d.currency, 'AccountBasedExpenseLineDetail', {
-        AccountRef: r.get('account', line.expenseAccount),
-        ...lineDimensions(r, line, d.branch),
-      });
-    }),
+    Line: purchaseLines(record, r, d.lines, d.currency, d.branch),
+    ...(d.purchaseOrderId ? { LinkedTxn: [{ TxnId: r.get('purchase_order', d.purchaseOrderId).value, TxnType: 'PurchaseOrder' }] } : {}),
   };
 }
 
@@ -324,14 +404,7 @@ function invoiceBody(record: AwraRecordOf<'invoice'>, r: Refs, opts: MapperOptio
   return {
     CustomerRef: r.get('customer', d.customerId),
     ...txnHeader(record, opts),
-    Line: d.lines.map((line, i) =>
-      txnLine(i, line, d.currency, 'SalesItemLineDetail', {
-        ItemRef: r.get('item', line.itemId),
-        Qty: line.qty,
-        UnitPrice: money(line.unitPrice, d.currency),
-        ...lineDimensions(r, line, d.branch),
-      }),
-    ),
+    Line: salesLines(r, d.lines, d.currency, d.branch),
   };
 }
 
@@ -341,14 +414,14 @@ function invoiceBody(record: AwraRecordOf<'invoice'>, r: Refs, opts: MapperOptio
  */
 function paymentBody(record: AwraRecordOf<'payment'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
-  const note = d.reference ? `${auditNote(record)}; ${PAYMENT_METHOD_LABELS[d.method]} reference ${d.reference}` : auditNote(record);
   return {
     CustomerRef: r.get('customer', d.customerId),
     TxnDate: d.txnDate,
     TotalAmt: money(d.amount, d.currency),
     PaymentRefNum: qboDocNumber(record.number),
-    PrivateNote: note,
+    PrivateNote: noteWithReference(record),
     ...currencyRef(d.currency, opts),
+    ...exchangeRateField(d, opts),
     PaymentMethodRef: r.get('payment_method', d.method),
     DepositToAccountRef: r.get('account', clearingAccountKey(d.method)),
     ...(d.appliedTo.length > 0
@@ -359,5 +432,96 @@ function paymentBody(record: AwraRecordOf<'payment'>, r: Refs, opts: MapperOptio
           })),
         }
       : {}),
+  };
+}
+
+/**
+ * A bill payment leaves a bank account as a cheque-style payment (QBO PayType `Check`, whatever the rail: transfer,
+ * M-Pesa, cheque, cash) or is charged to a card account (`CreditCard`). QBO's BillPayment has no payment method field;
+ * the AWRA number is the DocNumber and the provider's reference goes in the private note, as for payments.
+ */
+function billPaymentBody(record: AwraRecordOf<'bill_payment'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+  const d = record.data;
+  const account = r.get('account', d.bankAccount);
+  return {
+    VendorRef: r.get('vendor', d.vendorId),
+    ...txnHeader(record, opts, noteWithReference(record)),
+    TotalAmt: money(d.amount, d.currency),
+    ...(d.method === 'card'
+      ? { PayType: 'CreditCard', CreditCardPayment: { CCAccountRef: account } }
+      : { PayType: 'Check', CheckPayment: { BankAccountRef: account } }),
+    Line: d.appliedTo.map((a) => ({
+      Amount: money(a.amount, d.currency),
+      LinkedTxn: [{ TxnId: r.get('bill', a.billId).value, TxnType: 'Bill' }],
+    })),
+  };
+}
+
+/** A credit note is a QBO CreditMemo: an invoice's shape without a due date. Its applications are a separate Payment. */
+function creditMemoBody(record: AwraRecordOf<'credit_note'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+  const d = record.data;
+  return {
+    CustomerRef: r.get('customer', d.customerId),
+    ...txnHeader(record, opts),
+    Line: salesLines(r, d.lines, d.currency, d.branch),
+  };
+}
+
+function vendorCreditBody(record: AwraRecordOf<'vendor_credit'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+  const d = record.data;
+  return {
+    VendorRef: r.get('vendor', d.vendorId),
+    ...txnHeader(record, opts),
+    Line: purchaseLines(record, r, d.lines, d.currency, d.branch),
+  };
+}
+
+/** A refund is a QBO RefundReceipt: sales lines, paid out of the bank account AWRA names, by its payment method. */
+function refundReceiptBody(record: AwraRecordOf<'refund'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+  const d = record.data;
+  return {
+    CustomerRef: r.get('customer', d.customerId),
+    ...txnHeader(record, opts),
+    PaymentMethodRef: r.get('payment_method', d.method),
+    DepositToAccountRef: r.get('account', d.bankAccount),
+    Line: salesLines(r, d.lines, d.currency, d.branch),
+  };
+}
+
+/**
+ * QuickBooks applies a credit memo to invoices through a Payment of zero that links both (a CreditMemo carries no
+ * links of its own): a line per invoice for the amount applied to it, and one line taking the same total from the
+ * credit memo. Sent after the CreditMemo exists, with its QuickBooks id; null when the credit note applies to nothing.
+ * PaymentRefNum is the credit note's number, so a lost answer can be found again the way payments are.
+ */
+export function creditApplicationPayload(
+  record: AwraRecordOf<'credit_note'>,
+  creditMemoId: string,
+  refs: ReadonlyMap<string, ResolvedRef>,
+  opts: MapperOptions = {},
+): QboPayload | null {
+  const d = record.data;
+  const applied = d.appliedTo ?? [];
+  if (applied.length === 0) return null;
+  const r = new Refs(record, refs);
+  const total = applied.reduce((s, a) => s + a.amount, 0);
+  return {
+    entity: 'Payment',
+    body: {
+      CustomerRef: r.get('customer', d.customerId),
+      TxnDate: d.txnDate,
+      TotalAmt: 0,
+      PaymentRefNum: qboDocNumber(record.number),
+      PrivateNote: `${auditNote(record)}; applies credit note ${record.number} to ${applied.length === 1 ? 'its invoice' : 'its invoices'}`,
+      ...currencyRef(d.currency, opts),
+      ...exchangeRateField(d, opts),
+      Line: [
+        ...applied.map((a) => ({
+          Amount: money(a.amount, d.currency),
+          LinkedTxn: [{ TxnId: r.get('invoice', a.invoiceId).value, TxnType: 'Invoice' }],
+        })),
+        { Amount: money(total, d.currency), LinkedTxn: [{ TxnId: creditMemoId, TxnType: 'CreditMemo' }] },
+      ],
+    },
   };
 }

@@ -11,6 +11,7 @@ export const QBO_ENTITY_NAMES = [
   'BillPayment',
   'Class',
   'CompanyInfo',
+  'CreditMemo',
   'Customer',
   'Department',
   'Employee',
@@ -21,11 +22,13 @@ export const QBO_ENTITY_NAMES = [
   'PaymentMethod',
   'Preferences',
   'PurchaseOrder',
+  'RefundReceipt',
   'SalesReceipt',
   'TaxCode',
   'TaxRate',
   'Term',
   'Vendor',
+  'VendorCredit',
 ] as const;
 export type QboEntityName = (typeof QBO_ENTITY_NAMES)[number];
 

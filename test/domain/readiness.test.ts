@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { awraRecordSchema, type AwraRecord } from '../../domain/records.ts';
 import { checkReadiness, isReady } from '../../domain/readiness.ts';
+import { awra } from '../fixtures/awra.ts';
 import { billRecord, vendorRecord } from '../fixtures/records.ts';
 
 const parse = (r: unknown): AwraRecord => awraRecordSchema.parse(r);
@@ -52,7 +53,7 @@ describe('readiness rules', () => {
   });
 
   it('accepts a foreign currency only when the company has multicurrency on', () => {
-    const r = parse(billRecord({ data: { currency: 'USD' } }));
+    const r = parse(billRecord({ data: { currency: 'USD', exchangeRate: '129.5' } }));
     expect(failed(r, { homeCurrency: 'KES', multicurrency: false })).toEqual(['currency']);
     expect(failed(r, { homeCurrency: 'KES', multicurrency: true })).toEqual([]);
   });
@@ -73,5 +74,107 @@ describe('readiness rules', () => {
       data: { customerId: 'c1', txnDate: '2026-11-05', currency: 'KES', amount: 10_000, method: 'mpesa', appliedTo: [{ invoiceId: 'inv-1', amount: 12_000 }] },
     });
     expect(failed(p)).toEqual(['applied']);
+  });
+
+  it('requires bill payments, credit notes, vendor credits and refunds to be posted', () => {
+    const records = [
+      awra.billPayment('acme', 'bp-1', 'BP-1', 'ven-1', 'bill-1', { status: 'approved' }),
+      awra.creditNote('acme', 'cn-1', 'CN-1', 'cus-1', 'itm-1', { status: 'approved' }),
+      awra.vendorCredit('acme', 'vc-1', 'VC-1', 'ven-1', { status: 'approved' }),
+      awra.refund('acme', 'rf-1', 'RF-1', 'cus-1', 'itm-1', { status: 'approved' }),
+    ].map(parse);
+    for (const r of records) expect(failed(r)).toEqual(['eligible']);
+    expect(checkReadiness(records[0]!)[0]?.message).toBe('This bill payment is "approved" in AWRA; it must be posted before it can be sent to QuickBooks.');
+    for (const r of records) expect(failed(parse({ ...r, status: 'posted' }))).toEqual([]);
+  });
+
+  it('refuses a bill payment that applies more than it pays, or nothing at all', () => {
+    const over = parse(awra.billPayment('acme', 'bp-1', 'BP-1', 'ven-1', 'bill-1', { amount: 100_000 }));
+    const overApplied = parse({ ...over, data: { ...over.data, appliedTo: [{ billId: 'bill-1', amount: 100_000 }, { billId: 'bill-2', amount: 20_000 }] } });
+    const check = checkReadiness(overApplied).find((c) => c.id === 'applied');
+    expect(check).toMatchObject({ ok: false, label: 'Applied amounts fit the bill payment' });
+    expect(check?.message).toBe('KES 1,200.00 is applied to bills but the bill payment is only KES 1,000.00.');
+
+    const unapplied = parse({ ...over, data: { ...over.data, appliedTo: [] } });
+    expect(checkReadiness(unapplied).find((c) => c.id === 'applied')?.message).toBe(
+      'This bill payment is not applied to any bill; QuickBooks records a bill payment only against the bills it pays. Apply it to its bills in AWRA.',
+    );
+    const zero = parse({ ...over, data: { ...over.data, appliedTo: [{ billId: 'bill-1', amount: 0 }] } });
+    expect(checkReadiness(zero).find((c) => c.id === 'applied')?.message).toBe('The amount applied to bill bill-1 must be more than zero.');
+  });
+
+  it('refuses a credit note that applies more to invoices than it credits', () => {
+    const note = parse(awra.creditNote('acme', 'cn-1', 'CN-1', 'cus-1', 'itm-1', { invoiceId: 'inv-1' }));
+    const over = parse({ ...note, data: { ...note.data, appliedTo: [{ invoiceId: 'inv-1', amount: 300_000 }] } });
+    expect(failed(over)).toEqual(['applied']);
+    expect(checkReadiness(over).find((c) => c.id === 'applied')?.message).toBe('KES 3,000.00 is applied to invoices but the credit note is only KES 2,500.00.');
+    const unapplied = parse(awra.creditNote('acme', 'cn-2', 'CN-2', 'cus-1', 'itm-1'));
+    expect(checkReadiness(unapplied).map((c) => c.id)).not.toContain('applied');
+  });
+
+  it('checks the lines of credit notes, vendor credits and refunds against their totals', () => {
+    for (const built of [
+      awra.creditNote('acme', 'cn-1', 'CN-1', 'cus-1', 'itm-1'),
+      awra.vendorCredit('acme', 'vc-1', 'VC-1', 'ven-1'),
+      awra.refund('acme', 'rf-1', 'RF-1', 'cus-1', 'itm-1'),
+    ]) {
+      const r = parse({ ...built, data: { ...built.data, total: built.data.total + 1 } });
+      expect(failed(r)).toEqual(['lines_sum']);
+    }
+  });
+
+  it('blocks the new transaction types dated on or before the closing date', () => {
+    const vc = parse(awra.vendorCredit('acme', 'vc-1', 'VC-1', 'ven-1'));
+    expect(failed(vc, { closingDate: '2026-11-14' })).toEqual(['open_period']);
+    const bp = parse(awra.billPayment('acme', 'bp-1', 'BP-1', 'ven-1', 'bill-1'));
+    expect(failed(bp, { closingDate: '2026-11-30' })).toEqual(['open_period']);
+  });
+
+  describe('exchange rate', () => {
+    const multi = { homeCurrency: 'KES', multicurrency: true };
+
+    it('asks AWRA for the rate of a foreign-currency transaction in a multicurrency company', () => {
+      const r = parse(billRecord({ data: { currency: 'USD' } }));
+      expect(failed(r, multi)).toEqual(['exchange_rate']);
+      expect(checkReadiness(r, multi).find((c) => c.id === 'exchange_rate')).toEqual({
+        id: 'exchange_rate',
+        label: 'Exchange rate given',
+        ok: false,
+        message: 'This bill is in USD but the QuickBooks company keeps its books in KES; AWRA must send the exchange rate (KES per 1 USD) with it.',
+      });
+    });
+
+    it('accepts a rate above zero and says what it means', () => {
+      const r = parse(awra.billPayment('acme', 'bp-1', 'BP-1', 'ven-1', 'bill-1', { currency: 'USD', exchangeRate: '129.5' }));
+      expect(failed(r, multi)).toEqual([]);
+      expect(checkReadiness(r, multi).find((c) => c.id === 'exchange_rate')?.message).toBe('1 USD = 129.5 KES.');
+    });
+
+    it('refuses a rate of zero', () => {
+      const r = parse(awra.refund('acme', 'rf-1', 'RF-1', 'cus-1', 'itm-1', { currency: 'USD', exchangeRate: '0.000' }));
+      expect(checkReadiness(r, multi).find((c) => c.id === 'exchange_rate')).toMatchObject({
+        ok: false,
+        message: 'The exchange rate "0.000" cannot be used; it must be a number above zero (KES per 1 USD). Correct it in AWRA.',
+      });
+    });
+
+    it('needs no rate in the home currency, nor before the company is known, nor where the currency is refused anyway', () => {
+      const home = parse(awra.creditNote('acme', 'cn-1', 'CN-1', 'cus-1', 'itm-1'));
+      expect(checkReadiness(home, multi).map((c) => c.id)).not.toContain('exchange_rate');
+      const foreign = parse(billRecord({ data: { currency: 'USD' } }));
+      expect(checkReadiness(foreign).map((c) => c.id)).not.toContain('exchange_rate');
+      expect(failed(foreign, { homeCurrency: 'KES', multicurrency: false })).toEqual(['currency']);
+    });
+
+    it('applies to every transaction type, payments included', () => {
+      const p = parse({
+        tenantId: 'acme', recordType: 'payment', sourceId: 'pay-1', number: 'RCPT-1', status: 'posted', version: 1,
+        data: { customerId: 'c1', txnDate: '2026-11-05', currency: 'USD', amount: 10_000, method: 'card', appliedTo: [] },
+      });
+      expect(failed(p, multi)).toEqual(['exchange_rate']);
+      const built = awra.purchaseOrder('acme', 'po-1', 'PO-1', 'ven-1', 'itm-1');
+      const po = parse({ ...built, data: { ...built.data, currency: 'EUR' } });
+      expect(failed(po, multi)).toEqual(['exchange_rate']);
+    });
   });
 });

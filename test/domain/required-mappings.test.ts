@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { AwraRecord } from '../../domain/records.ts';
 import { refKey, requiredReferences } from '../../domain/required-mappings.ts';
-import { bill, customer, invoice, inventoryItem, payment, parseRecord, purchaseOrder, vendor, withData } from '../fixtures/sample-records.ts';
+import {
+  bill,
+  billPayment,
+  creditNote,
+  customer,
+  invoice,
+  inventoryItem,
+  payment,
+  parseRecord,
+  purchaseOrder,
+  refund,
+  vendor,
+  vendorCredit,
+  withData,
+} from '../fixtures/sample-records.ts';
 
 const keys = (rec: AwraRecord) => requiredReferences(rec).map((r) => refKey(r.kind, r.key));
 
@@ -83,6 +97,60 @@ describe('requiredReferences', () => {
       { kind: 'invoice', key: 'inv-1', reason: 'Invoice inv-1 must be synced to QuickBooks before this payment can be applied to it.' },
       { kind: 'invoice', key: 'inv-2', reason: 'Invoice inv-2 must be synced to QuickBooks before this payment can be applied to it.' },
     ]);
+  });
+
+  it('needs the purchase order a bill names, as a dependency on its sync', () => {
+    const fromPo = withData(bill, { purchaseOrderId: 'po-42' });
+    expect(keys(fromPo)).toEqual(['vendor:ven-7', 'purchase_order:po-42', 'account:6100', 'tax_code:EXEMPT', 'category:OPS', 'item:it-9', 'tax_code:VAT16']);
+    expect(requiredReferences(fromPo)[1]).toEqual({
+      kind: 'purchase_order',
+      key: 'po-42',
+      reason: 'Purchase order po-42 must be synced to QuickBooks (or linked to an existing QuickBooks purchase order) before this bill can be linked to it.',
+    });
+  });
+
+  it('needs the vendor, the bank account paid from and every applied bill for a bill payment, and no payment method', () => {
+    const twoBills = withData(billPayment, {
+      appliedTo: [
+        { billId: 'bill-1', amount: 2000 },
+        { billId: 'bill-2', amount: 2998 },
+      ],
+    });
+    expect(requiredReferences(twoBills)).toEqual([
+      { kind: 'vendor', key: 'ven-7', reason: 'Vendor ven-7 must be synced to QuickBooks (or linked to an existing QuickBooks vendor) first.' },
+      { kind: 'account', key: '1010', reason: 'Bank account 1010 that this bill payment is paid from needs a QuickBooks bank account.' },
+      { kind: 'bill', key: 'bill-1', reason: 'Bill bill-1 must be synced to QuickBooks before this bill payment can be applied to it.' },
+      { kind: 'bill', key: 'bill-2', reason: 'Bill bill-2 must be synced to QuickBooks before this bill payment can be applied to it.' },
+    ]);
+  });
+
+  it('calls the account of a card bill payment a credit card account', () => {
+    const byCard = withData(billPayment, { method: 'card', bankAccount: '2100' });
+    expect(requiredReferences(byCard)[1]).toEqual({
+      kind: 'account',
+      key: '2100',
+      reason: 'Card account 2100 that this bill payment is charged to needs a QuickBooks credit card account.',
+    });
+  });
+
+  it('needs the customer, the lines and each applied invoice for a credit note', () => {
+    expect(keys(creditNote)).toEqual(['customer:cus-1', 'item:it-9', 'tax_code:VAT16', 'invoice:inv-1']);
+    expect(requiredReferences(creditNote)[3]!.reason).toBe('Invoice inv-1 must be synced to QuickBooks before this credit note can be applied to it.');
+    const unapplied = parseRecord({ ...creditNote, data: { ...creditNote.data, appliedTo: undefined } });
+    expect(keys(unapplied)).toEqual(['customer:cus-1', 'item:it-9', 'tax_code:VAT16']);
+  });
+
+  it('needs the vendor and an item or expense account per line for a vendor credit, like a bill', () => {
+    expect(keys(vendorCredit)).toEqual(['vendor:ven-7', 'account:6100', 'tax_code:EXEMPT', 'item:it-9', 'tax_code:VAT16']);
+  });
+
+  it('needs the customer, the lines, the payment method and the bank account paid from for a refund', () => {
+    expect(keys(refund)).toEqual(['customer:cus-1', 'item:it-9', 'tax_code:VAT16', 'payment_method:mpesa', 'account:1020']);
+    expect(requiredReferences(refund).slice(3)).toEqual([
+      { kind: 'payment_method', key: 'mpesa', reason: 'Payment method M-Pesa needs a QuickBooks payment method.' },
+      { kind: 'account', key: '1020', reason: 'Bank account 1020 that this refund is paid from needs a QuickBooks bank account.' },
+    ]);
+    expect(requiredReferences(withData(refund, { method: 'cheque' }))[3]!.reason).toBe('Payment method Cheque needs a QuickBooks payment method.');
   });
 
   it('builds ref keys as kind:key', () => {

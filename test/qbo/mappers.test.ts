@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AwraRecord } from '../../domain/records.ts';
+import type { AwraRecord, AwraRecordOf } from '../../domain/records.ts';
 import { refKey, requiredReferences } from '../../domain/required-mappings.ts';
 import {
   QBO_DOC_NUMBER_MAX,
+  creditApplicationPayload,
   duplicateLookupQuery,
   qboDocNumber,
   qboEntityFor,
@@ -11,7 +12,22 @@ import {
 import type { ResolvedRef } from '../../qbo/mappers.ts';
 import { parseQuery } from '../../simulator/query.ts';
 import { RECORD_TYPES } from '../../domain/vocabulary.ts';
-import { bill, customer, inventoryItem, invoice, parseRecord, payment, purchaseOrder, vendor, withData } from '../fixtures/sample-records.ts';
+import { isOurs } from '../../domain/duplicates.ts';
+import {
+  bill,
+  billPayment,
+  creditNote,
+  customer,
+  inventoryItem,
+  invoice,
+  parseRecord,
+  payment,
+  purchaseOrder,
+  refund,
+  vendor,
+  vendorCredit,
+  withData,
+} from '../fixtures/sample-records.ts';
 
 /** Resolves every ref the record needs to a fake QBO id, so tests exercise exactly what the workflow would supply. */
 function refsFor(rec: AwraRecord, extra: Record<string, ResolvedRef> = {}): Map<string, ResolvedRef> {
@@ -23,7 +39,19 @@ function refsFor(rec: AwraRecord, extra: Record<string, ResolvedRef> = {}): Map<
 
 describe('qboEntityFor', () => {
   it('names the QuickBooks entity for every record type', () => {
-    expect(RECORD_TYPES.map(qboEntityFor)).toEqual(['Vendor', 'Customer', 'Item', 'PurchaseOrder', 'Bill', 'Invoice', 'Payment']);
+    expect(RECORD_TYPES.map(qboEntityFor)).toEqual([
+      'Vendor',
+      'Customer',
+      'Item',
+      'PurchaseOrder',
+      'Bill',
+      'Invoice',
+      'Payment',
+      'BillPayment',
+      'CreditMemo',
+      'VendorCredit',
+      'RefundReceipt',
+    ]);
   });
 });
 
@@ -224,7 +252,7 @@ describe('toQboPayload', () => {
   });
 
   it('needs exactly the references requiredReferences lists', () => {
-    for (const rec of [vendor, customer, inventoryItem, purchaseOrder, bill, invoice, payment]) {
+    for (const rec of [vendor, customer, inventoryItem, purchaseOrder, bill, invoice, payment, billPayment, creditNote, vendorCredit, refund, withData(bill, { purchaseOrderId: 'po-42' })]) {
       expect(() => toQboPayload(rec, refsFor(rec))).not.toThrow();
     }
   });
@@ -236,6 +264,193 @@ describe('toQboPayload', () => {
     expect(() => toQboPayload(invoice, refs)).toThrow(
       'cannot build the QuickBooks Invoice for invoice INV-2026-0001: no QuickBooks reference for tax_code:VAT16, category:RETAIL',
     );
+  });
+});
+
+describe('the payloads of bill payments, credit notes, vendor credits and refunds', () => {
+  it('maps a bank bill payment to a Check payment from the bank account, linked to the QuickBooks ids of its bills', () => {
+    const refs = refsFor(billPayment, { 'bill:bill-1': { qboId: '145' }, 'account:1010': { qboId: '35', name: 'Checking' } });
+    expect(toQboPayload(billPayment, refs)).toEqual({
+      entity: 'BillPayment',
+      body: {
+        VendorRef: { value: 'q-vendor-ven-7' },
+        TxnDate: '2026-03-10',
+        DocNumber: 'BP-2026-0001',
+        PrivateNote: 'AWRA BP-2026-0001 (src bp-1 v3); Bank transfer reference FT26069ABC',
+        CurrencyRef: { value: 'KES' },
+        TotalAmt: 49.98,
+        PayType: 'Check',
+        CheckPayment: { BankAccountRef: { value: '35', name: 'Checking' } },
+        Line: [{ Amount: 49.98, LinkedTxn: [{ TxnId: '145', TxnType: 'Bill' }] }],
+      },
+    });
+  });
+
+  it('pays by cheque, M-Pesa and cash from the bank account too, and by card from the card account', () => {
+    for (const method of ['cheque', 'mpesa', 'cash'] as const) {
+      const { body } = toQboPayload(withData(billPayment, { method }), refsFor(withData(billPayment, { method })));
+      expect(body).toMatchObject({ PayType: 'Check', CheckPayment: { BankAccountRef: { value: 'q-account-1010' } } });
+      expect(body).not.toHaveProperty('CreditCardPayment');
+    }
+    const byCard = withData(billPayment, { method: 'card', bankAccount: '2100', reference: undefined });
+    const { body } = toQboPayload(byCard, refsFor(byCard));
+    expect(body).toMatchObject({ PayType: 'CreditCard', CreditCardPayment: { CCAccountRef: { value: 'q-account-2100' } }, PrivateNote: 'AWRA BP-2026-0001 (src bp-1 v3)' });
+    expect(body).not.toHaveProperty('CheckPayment');
+    expect(body).not.toHaveProperty('PaymentMethodRef');
+  });
+
+  it('sends a line per bill a payment is applied to, and the whole amount as TotalAmt', () => {
+    const two = withData(billPayment, { amount: 6000, appliedTo: [{ billId: 'bill-1', amount: 4998 }, { billId: 'bill-2', amount: 1002 }] });
+    const { body } = toQboPayload(two, refsFor(two));
+    expect(body.TotalAmt).toBe(60);
+    expect(body.Line).toEqual([
+      { Amount: 49.98, LinkedTxn: [{ TxnId: 'q-bill-bill-1', TxnType: 'Bill' }] },
+      { Amount: 10.02, LinkedTxn: [{ TxnId: 'q-bill-bill-2', TxnType: 'Bill' }] },
+    ]);
+  });
+
+  it('maps a credit note to a CreditMemo with sales lines and no due date', () => {
+    expect(toQboPayload(creditNote, refsFor(creditNote))).toEqual({
+      entity: 'CreditMemo',
+      body: {
+        CustomerRef: { value: 'q-customer-cus-1' },
+        TxnDate: '2026-03-12',
+        DocNumber: 'CN-2026-0001',
+        PrivateNote: 'AWRA CN-2026-0001 (src cn-1 v3)',
+        CurrencyRef: { value: 'KES' },
+        Line: [
+          {
+            LineNum: 1,
+            Description: 'Returned widget',
+            Amount: 19.99,
+            DetailType: 'SalesItemLineDetail',
+            SalesItemLineDetail: { ItemRef: { value: 'q-item-it-9' }, Qty: 1, UnitPrice: 19.99, TaxCodeRef: { value: 'q-tax_code-VAT16' } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('applies a credit note to its invoices with a Payment of zero linking the invoices and the credit memo', () => {
+    const twoInvoices = withData(creditNote, {
+      appliedTo: [{ invoiceId: 'inv-1', amount: 1000 }, { invoiceId: 'inv-2', amount: 999 }],
+    }) as AwraRecordOf<'credit_note'>;
+    expect(creditApplicationPayload(twoInvoices, '210', refsFor(twoInvoices, { 'invoice:inv-1': { qboId: '130' } }))).toEqual({
+      entity: 'Payment',
+      body: {
+        CustomerRef: { value: 'q-customer-cus-1' },
+        TxnDate: '2026-03-12',
+        TotalAmt: 0,
+        PaymentRefNum: 'CN-2026-0001',
+        PrivateNote: 'AWRA CN-2026-0001 (src cn-1 v3); applies credit note CN-2026-0001 to its invoices',
+        CurrencyRef: { value: 'KES' },
+        Line: [
+          { Amount: 10, LinkedTxn: [{ TxnId: '130', TxnType: 'Invoice' }] },
+          { Amount: 9.99, LinkedTxn: [{ TxnId: 'q-invoice-inv-2', TxnType: 'Invoice' }] },
+          { Amount: 19.99, LinkedTxn: [{ TxnId: '210', TxnType: 'CreditMemo' }] },
+        ],
+      },
+    });
+    const unapplied = withData(creditNote, { appliedTo: undefined }) as AwraRecordOf<'credit_note'>;
+    expect(creditApplicationPayload(unapplied, '210', refsFor(unapplied))).toBeNull();
+  });
+
+  it('maps a vendor credit to a VendorCredit with an account-based and an item-based line', () => {
+    const { entity, body } = toQboPayload(vendorCredit, refsFor(vendorCredit));
+    expect(entity).toBe('VendorCredit');
+    expect(body).toEqual({
+      VendorRef: { value: 'q-vendor-ven-7' },
+      TxnDate: '2026-03-15',
+      DocNumber: 'VC-2026-0001',
+      PrivateNote: 'AWRA VC-2026-0001 (src vc-1 v3)',
+      CurrencyRef: { value: 'KES' },
+      Line: [
+        {
+          LineNum: 1,
+          Description: 'Fuel overcharge',
+          Amount: 10,
+          DetailType: 'AccountBasedExpenseLineDetail',
+          AccountBasedExpenseLineDetail: { AccountRef: { value: 'q-account-6100' }, TaxCodeRef: { value: 'q-tax_code-EXEMPT' } },
+        },
+        {
+          LineNum: 2,
+          Amount: 19.99,
+          DetailType: 'ItemBasedExpenseLineDetail',
+          ItemBasedExpenseLineDetail: { ItemRef: { value: 'q-item-it-9' }, TaxCodeRef: { value: 'q-tax_code-VAT16' } },
+        },
+      ],
+    });
+  });
+
+  it('maps a refund to a RefundReceipt paid out of the bank account, by its payment method', () => {
+    expect(toQboPayload(refund, refsFor(refund))).toEqual({
+      entity: 'RefundReceipt',
+      body: {
+        CustomerRef: { value: 'q-customer-cus-1' },
+        TxnDate: '2026-03-20',
+        DocNumber: 'RF-2026-0001',
+        PrivateNote: 'AWRA RF-2026-0001 (src rf-1 v3)',
+        CurrencyRef: { value: 'KES' },
+        PaymentMethodRef: { value: 'q-payment_method-mpesa' },
+        DepositToAccountRef: { value: 'q-account-1020' },
+        Line: [
+          {
+            LineNum: 1,
+            Amount: 19.99,
+            DetailType: 'SalesItemLineDetail',
+            SalesItemLineDetail: { ItemRef: { value: 'q-item-it-9' }, Qty: 1, UnitPrice: 19.99, TaxCodeRef: { value: 'q-tax_code-VAT16' } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('links a bill to the QuickBooks id of its purchase order', () => {
+    const fromPo = withData(bill, { purchaseOrderId: 'po-42' });
+    const { body } = toQboPayload(fromPo, refsFor(fromPo, { 'purchase_order:po-42': { qboId: '77' } }));
+    expect(body.LinkedTxn).toEqual([{ TxnId: '77', TxnType: 'PurchaseOrder' }]);
+    expect(toQboPayload(bill, refsFor(bill)).body).not.toHaveProperty('LinkedTxn');
+  });
+
+  it('refuses to map a bill whose purchase order has not resolved', () => {
+    const fromPo = withData(bill, { purchaseOrderId: 'po-42' });
+    const refs = refsFor(fromPo);
+    refs.delete('purchase_order:po-42');
+    expect(() => toQboPayload(fromPo, refs)).toThrow('no QuickBooks reference for purchase_order:po-42');
+  });
+});
+
+describe('exchange rate', () => {
+  const multi = { homeCurrency: 'KES', multicurrency: true };
+  const inUsd = (rec: AwraRecord, exchangeRate?: string) => withData(rec, { currency: 'USD', ...(exchangeRate ? { exchangeRate } : {}) });
+
+  it('sends ExchangeRate with a foreign-currency transaction to a multicurrency company', () => {
+    for (const rec of [purchaseOrder, bill, invoice, payment, billPayment, creditNote, vendorCredit, refund]) {
+      const usd = inUsd(rec, '129.5');
+      const { body } = toQboPayload(usd, refsFor(usd), multi);
+      expect(body).toMatchObject({ CurrencyRef: { value: 'USD' }, ExchangeRate: 129.5 });
+    }
+  });
+
+  it('sends a small rate exactly', () => {
+    const usd = withData(bill, { currency: 'KES', exchangeRate: '0.0077220077' });
+    const { body } = toQboPayload(usd, refsFor(usd), { homeCurrency: 'USD', multicurrency: true });
+    expect(JSON.stringify(body.ExchangeRate)).toBe('0.0077220077');
+  });
+
+  it('sends no ExchangeRate in the home currency, without multicurrency, or when the home currency is unknown', () => {
+    const kesWithRate = withData(bill, { exchangeRate: '1' });
+    expect(toQboPayload(kesWithRate, refsFor(kesWithRate), multi).body).not.toHaveProperty('ExchangeRate');
+    const usd = inUsd(bill, '129.5');
+    expect(toQboPayload(usd, refsFor(usd), {}).body).not.toHaveProperty('ExchangeRate');
+    expect(toQboPayload(usd, refsFor(usd), { homeCurrency: 'USD', multicurrency: false }).body).not.toHaveProperty('ExchangeRate');
+    const usdNoRate = inUsd(bill);
+    expect(toQboPayload(usdNoRate, refsFor(usdNoRate), multi).body).not.toHaveProperty('ExchangeRate');
+  });
+
+  it('refuses a rate of zero that skipped readiness', () => {
+    const zero = inUsd(invoice, '0');
+    expect(() => toQboPayload(zero, refsFor(zero), multi)).toThrow(/readiness must block it/);
   });
 });
 
@@ -333,6 +548,23 @@ describe('duplicateLookupQuery', () => {
     expect(duplicateLookupQuery(purchaseOrder).query).toBe("select * from PurchaseOrder where DocNumber = 'PO-2026-0042'");
     const long = parseRecord({ ...invoice, number: "INV-O'BRIEN-2026-0000001" });
     expect(duplicateLookupQuery(long).query).toBe(`select * from Invoice where DocNumber = '${qboDocNumber(long.number).replace(/'/g, "\\'")}'`);
+  });
+
+  it('looks bill payments, credit memos, vendor credits and refund receipts up by DocNumber', () => {
+    expect([billPayment, creditNote, vendorCredit, refund].map(duplicateLookupQuery)).toEqual([
+      { entity: 'BillPayment', query: "select * from BillPayment where DocNumber = 'BP-2026-0001'" },
+      { entity: 'CreditMemo', query: "select * from CreditMemo where DocNumber = 'CN-2026-0001'" },
+      { entity: 'VendorCredit', query: "select * from VendorCredit where DocNumber = 'VC-2026-0001'" },
+      { entity: 'RefundReceipt', query: "select * from RefundReceipt where DocNumber = 'RF-2026-0001'" },
+    ]);
+  });
+
+  it('leaves in every new payload the audit note by which an entity is recognised as ours', () => {
+    for (const rec of [billPayment, creditNote, vendorCredit, refund]) {
+      const { body } = toQboPayload(rec, refsFor(rec));
+      expect(isOurs(rec, body)).toBe(true);
+      expect(isOurs({ ...rec, sourceId: 'other' } as AwraRecord, body)).toBe(false);
+    }
   });
 
   it('looks payments up by PaymentRefNum', () => {

@@ -252,10 +252,12 @@ export class RecordSync {
       if (resumed > 0) this.event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
     };
     // A master record's mapping is written before it shows as synced, so "synced" always means "usable as a
-    // reference"; an invoice's dependants read its projected state, so it is projected first.
+    // reference"; the dependants of an invoice, bill or purchase order read its projected state, so it is projected
+    // first. Bills (a bill payment's) and purchase orders (a bill's) have dependants since bill payments and PO links.
     if (isMasterRecordType(record.recordType)) await tellDependents();
     await this.project();
-    if (record.recordType === 'invoice') {
+    const txn = record.recordType === 'invoice' || ((record.recordType === 'bill' || record.recordType === 'purchase_order') && patched('bill-and-po-dependents'));
+    if (txn) {
       await tellDependents();
       if (this.hasUnprojectedEvents()) await this.project();
     }

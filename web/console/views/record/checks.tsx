@@ -1,4 +1,5 @@
 import { REF_KIND_NAMES } from '../../../../domain/queue.ts';
+import { isTxnDependencyKind } from '../../../../domain/required-mappings.ts';
 import type { MappingCheck, ReadinessCheck } from '../../../../domain/sync.ts';
 import { Badge, DataTable, Empty } from '../components.tsx';
 import { qs } from '../format.ts';
@@ -50,7 +51,7 @@ export const MappingsSection = (p: { checks: MappingCheck[]; tenantId: string; c
               <>
                 <Badge tone="danger">{m.problem === 'stale' ? 'Stale' : m.problem === 'not_synced' ? 'Not synced yet' : 'Missing'}</Badge>{' '}
                 <span class="small">{m.reason}</span>{' '}
-                {p.canSet && m.kind !== 'invoice' ? (
+                {p.canSet && !isTxnDependencyKind(m.kind) ? (
                   <a class="small" href={`/mappings${qs({ tenantId: p.tenantId, kind: m.kind, key: m.key })}`}>
                     Set mapping →
                   </a>

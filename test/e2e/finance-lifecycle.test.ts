@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awra } from '../fixtures/awra.ts';
+import { createHarness, exportHistory, type Harness } from '../support/harness.ts';
+import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+
+/**
+ * The rest of the finance lifecycle through the API, the worker, Temporal and the simulator: bill payments, credit
+ * notes, vendor credits, refunds, and a bill that closes its purchase order.
+ */
+let h: Harness;
+let t: ConnectedTenant;
+const ledger = (entity: string) => h.sim.sim.ledger({ realmId: t.realmId, entity });
+
+beforeAll(async () => {
+  h = await createHarness();
+  t = await connectedTenant(h, 'life');
+  // The bank account AWRA pays bills from and refunds customers out of (AWRA account code 1010).
+  const bank = await h.api('PUT', '/api/v1/mappings/life/account/1010', { qboId: t.qboId('Account', 'Checking'), qboName: 'Checking' });
+  expect(bank.status).toBe(200);
+  const masters = [
+    await submit(h, awra.vendor('life', 'ven-1', 'Nairobi Office Supplies Ltd')),
+    await submit(h, awra.customer('life', 'cus-1', 'Savannah Retail Ltd')),
+    await submit(h, awra.serviceItem('life', 'itm-1', 'SVC-MAINT', 'Maintenance visit')),
+  ];
+  await Promise.all(masters.map((id) => waitFor(h, id, 'synced')));
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('bill payments, credits, refunds and PO links (simulator)', () => {
+  it('links a bill to its purchase order, so QuickBooks closes the PO, and pays the bill through M-Pesa', async () => {
+    const po = await submit(h, awra.purchaseOrder('life', 'po-1', 'PO-2026-0101', 'ven-1', 'itm-1'));
+    const poChain = await waitFor(h, po, 'synced');
+    const bill = await submit(h, awra.bill('life', 'bill-1', 'BILL-2026-0101', 'ven-1', { purchaseOrderId: 'po-1' }));
+    const billChain = await waitFor(h, bill, 'synced');
+    expect(billChain.mappings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'purchase_order', key: 'po-1', ok: true, qboId: poChain.externalRef.qboId })]));
+    const qboBill = ledger('Bill').find((b) => b.DocNumber === 'BILL-2026-0101')!;
+    expect(qboBill.LinkedTxn).toEqual([expect.objectContaining({ TxnId: poChain.externalRef.qboId, TxnType: 'PurchaseOrder' })]);
+    expect(ledger('PurchaseOrder').find((p) => p.DocNumber === 'PO-2026-0101')!.POStatus).toBe('Closed');
+
+    const payment = await submit(h, awra.billPayment('life', 'bp-1', 'BP-2026-0001', 'ven-1', 'bill-1', { method: 'mpesa' }));
+    const paid = await waitFor(h, payment, 'synced');
+    expect(paid.externalRef).toMatchObject({ entity: 'BillPayment' });
+    const qboPayment = ledger('BillPayment').find((p) => String(p.Id) === paid.externalRef.qboId)!;
+    expect(qboPayment).toMatchObject({ PayType: 'Check', TotalAmt: 1200 });
+    expect((qboPayment.CheckPayment as { BankAccountRef: { value: string } }).BankAccountRef.value).toBe(t.qboId('Account', 'Checking'));
+    expect(Number(ledger('Bill').find((b) => b.DocNumber === 'BILL-2026-0101')!.Balance)).toBe(0);
+    await exportHistory(h, bill, 'bill-linked-to-po-synced');
+  });
+
+  it('holds a bill payment until the bill it pays is in QuickBooks, then continues by itself', async () => {
+    const payment = await submit(h, awra.billPayment('life', 'bp-2', 'BP-2026-0002', 'ven-1', 'bill-2'));
+    const blocked = await waitFor(h, payment, 'blocked');
+    expect(blocked).toMatchObject({ failureClass: 'mapping' });
+    expect(blocked.mappings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'bill', key: 'bill-2', ok: false, problem: 'not_synced' })]));
+
+    const bill = await submit(h, awra.bill('life', 'bill-2', 'BILL-2026-0102', 'ven-1'));
+    await waitFor(h, bill, 'synced');
+    const paid = await waitFor(h, payment, 'synced');
+    expect(paid.externalRef.entity).toBe('BillPayment');
+    expect(Number(ledger('Bill').find((b) => b.DocNumber === 'BILL-2026-0102')!.Balance)).toBe(0);
+  });
+
+  it('holds a bill whose purchase order has not synced, naming it, and continues when the PO syncs', async () => {
+    const bill = await submit(h, awra.bill('life', 'bill-3', 'BILL-2026-0103', 'ven-1', { purchaseOrderId: 'po-late' }));
+    const blocked = await waitFor(h, bill, 'blocked');
+    expect(blocked.mappings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'purchase_order', key: 'po-late', ok: false })]));
+    expect(blocked.actionNeeded).toContain('po-late');
+    const po = await submit(h, awra.purchaseOrder('life', 'po-late', 'PO-2026-0102', 'ven-1', 'itm-1'));
+    await waitFor(h, po, 'synced');
+    await waitFor(h, bill, 'synced');
+    expect(ledger('PurchaseOrder').find((p) => p.DocNumber === 'PO-2026-0102')!.POStatus).toBe('Closed');
+  });
+
+  it('syncs a credit note, a vendor credit and a customer refund as their QuickBooks entities', async () => {
+    const credit = await submit(h, awra.creditNote('life', 'cn-1', 'CN-2026-0001', 'cus-1', 'itm-1'));
+    const vendorCredit = await submit(h, awra.vendorCredit('life', 'vc-1', 'VC-2026-0001', 'ven-1'));
+    const refund = await submit(h, awra.refund('life', 'rf-1', 'RF-2026-0001', 'cus-1', 'itm-1'));
+    const [c, v, r] = await Promise.all([credit, vendorCredit, refund].map((id) => waitFor(h, id, 'synced')));
+    expect(c.externalRef).toMatchObject({ entity: 'CreditMemo', docNumber: 'CN-2026-0001' });
+    expect(v.externalRef).toMatchObject({ entity: 'VendorCredit', docNumber: 'VC-2026-0001' });
+    expect(r.externalRef).toMatchObject({ entity: 'RefundReceipt', docNumber: 'RF-2026-0001' });
+    const qboRefund = ledger('RefundReceipt').find((x) => String(x.Id) === r.externalRef.qboId)!;
+    expect((qboRefund.DepositToAccountRef as { value: string }).value).toBe(t.qboId('Account', 'Checking'));
+    expect((qboRefund.PaymentMethodRef as { value: string }).value).toBe(t.qboId('PaymentMethod', 'M-Pesa'));
+    expect(ledger('CreditMemo').filter((x) => x.DocNumber === 'CN-2026-0001')).toHaveLength(1);
+  });
+
+  it('refuses a bill payment that pays more than it is, with a sentence for the clerk, and sends nothing', async () => {
+    const before = ledger('BillPayment').length;
+    const record = awra.billPayment('life', 'bp-over', 'BP-2026-0003', 'ven-1', 'bill-1', { amount: 100_000 });
+    record.data.appliedTo = [{ billId: 'bill-1', amount: 120_000 }];
+    const blocked = await waitFor(h, await submit(h, record), 'blocked');
+    expect(blocked).toMatchObject({ failureClass: 'source_data', owner: 'finance' });
+    expect(blocked.actionNeeded).toMatch(/applied to bills but the bill payment is only KES 1,000\.00/);
+    expect(ledger('BillPayment')).toHaveLength(before);
+  });
+});
