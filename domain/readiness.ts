@@ -1,7 +1,7 @@
 import type { AwraRecord } from './records.ts';
 import type { ReadinessCheck } from './sync.ts';
 import { formatMoney } from './money.ts';
-import { RECORD_TYPE_LABELS, isMasterRecordType, type RecordType } from './vocabulary.ts';
+import { RECORD_TYPES, RECORD_TYPE_LABELS, isMasterRecordType, type RecordType } from './vocabulary.ts';
 
 /** What the workflow knows about the QuickBooks company when it validates (absent before a connection exists). */
 export interface ReadinessContext {
@@ -17,15 +17,9 @@ const pass = (id: string, label: string, message: string): Check => ({ id, label
 const fail = (id: string, label: string, message: string): Check => ({ id, label, ok: false, message });
 
 /** The record types that sync once `posted` (DESIGN.md §8); master records and purchase orders need `approved`. */
-const POSTED_TYPES: ReadonlySet<RecordType> = new Set<RecordType>([
-  'bill',
-  'invoice',
-  'payment',
-  'bill_payment',
-  'credit_note',
-  'vendor_credit',
-  'refund',
-]);
+const POSTED_TYPES: ReadonlySet<RecordType> = new Set(
+  RECORD_TYPES.filter((t) => !isMasterRecordType(t) && t !== 'purchase_order'),
+);
 
 /** Which AWRA status makes a record of this type eligible to sync (DESIGN.md §8). */
 export function requiredStatus(record: AwraRecord): 'approved' | 'posted' {

@@ -125,14 +125,15 @@ const expenseLine = (what: string) =>
 
 const billLine = expenseLine('bill');
 
-/** What a bill and an invoice (documents that fall due) share between their party and their lines. */
-const dueDocument = {
-  txnDate: isoDate,
-  dueDate: isoDate,
+/** What a document whose lines make its total carries after its dates: its currency, the total and the branch. */
+const documentTotals = {
   ...txnCurrency,
   total: minorUnits,
   branch: idString('branch').optional(),
 };
+
+/** What a bill and an invoice (documents that fall due) share between their party and their lines. */
+const dueDocument = { txnDate: isoDate, dueDate: isoDate, ...documentTotals };
 
 const billData = z.strictObject({
   vendorId: idString('vendorId'),
@@ -177,12 +178,7 @@ const billPaymentData = z.strictObject({
 });
 
 /** What a credit note, a vendor credit and a refund share: a dated document in one currency whose lines make its total. */
-const creditDocument = {
-  txnDate: isoDate,
-  ...txnCurrency,
-  total: minorUnits,
-  branch: idString('branch').optional(),
-};
+const creditDocument = { txnDate: isoDate, ...documentTotals };
 
 const creditNoteData = z.strictObject({
   customerId: idString('customerId'),

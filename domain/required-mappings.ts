@@ -98,6 +98,11 @@ function partyRef(c: RefCollector, kind: 'vendor' | 'customer', id: string): voi
   c.add(kind, id, () => `${who} ${id} must be synced to QuickBooks (or linked to an existing QuickBooks ${kind}) first.`);
 }
 
+/** The payment method a payment or refund names has to be mapped to one of QuickBooks' payment methods. */
+function paymentMethodRef(c: RefCollector, method: AnyPaymentMethod): void {
+  c.add('payment_method', method, () => `Payment method ${PAYMENT_METHOD_LABELS[method]} needs a QuickBooks payment method.`);
+}
+
 function lineRefs(c: RefCollector, lines: readonly TxnLine[], branch: string | undefined): void {
   lines.forEach((line, i) => {
     const n = i + 1;
@@ -144,6 +149,7 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
       break;
     }
     case 'purchase_order':
+    case 'vendor_credit':
       partyRef(c, 'vendor', record.data.vendorId);
       lineRefs(c, record.data.lines, record.data.branch);
       break;
@@ -164,7 +170,7 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
       const d = record.data;
       const label = PAYMENT_METHOD_LABELS[d.method];
       partyRef(c, 'customer', d.customerId);
-      c.add('payment_method', d.method, () => `Payment method ${label} needs a QuickBooks payment method.`);
+      paymentMethodRef(c, d.method);
       c.add(
         'account',
         clearingAccountKey(d.method),
@@ -203,17 +209,12 @@ export function requiredReferences(record: AwraRecord): RequiredRef[] {
       }
       break;
     }
-    case 'vendor_credit':
-      partyRef(c, 'vendor', record.data.vendorId);
-      lineRefs(c, record.data.lines, record.data.branch);
-      break;
     case 'refund': {
       const d = record.data;
-      const label = PAYMENT_METHOD_LABELS[d.method];
       const code = d.bankAccount;
       partyRef(c, 'customer', d.customerId);
       lineRefs(c, d.lines, d.branch);
-      c.add('payment_method', d.method, () => `Payment method ${label} needs a QuickBooks payment method.`);
+      paymentMethodRef(c, d.method);
       c.add('account', code, () => `Bank account ${code} that this refund is paid from needs a QuickBooks bank account.`);
       break;
     }

@@ -169,15 +169,14 @@ export function toQboPayload(
     case 'bill':
       return { entity, body: billBody(record, r, opts) };
     case 'invoice':
-      return { entity, body: invoiceBody(record, r, opts) };
+    case 'credit_note':
+      return { entity, body: salesBody(record, r, opts) };
     case 'payment':
       return { entity, body: paymentBody(record, r, opts) };
     case 'bill_payment':
       return { entity, body: billPaymentBody(record, r, opts) };
-    case 'credit_note':
-      return { entity, body: creditMemoBody(record, r, opts) };
     case 'vendor_credit':
-      return { entity, body: vendorCreditBody(record, r, opts) };
+      return { entity, body: purchaseBody(record, r, opts) };
     case 'refund':
       return { entity, body: refundReceiptBody(record, r, opts) };
   }
@@ -388,18 +387,30 @@ function salesLines(r: Refs, lines: readonly ItemLine[], currency: string, branc
   );
 }
 
-/** A bill names the purchase order it is for by the PO's QuickBooks id, so QuickBooks shows the two linked. */
-function billBody(record: AwraRecordOf<'bill'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+/** A bill or a vendor credit: the vendor, the header, then its purchase lines. */
+function purchaseBody(record: AwraRecordOf<'bill' | 'vendor_credit'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
   return {
     VendorRef: r.get('vendor', d.vendorId),
     ...txnHeader(record, opts),
     Line: purchaseLines(record, r, d.lines, d.currency, d.branch),
+  };
+}
+
+/** A bill names the purchase order it is for by the PO's QuickBooks id, so QuickBooks shows the two linked. */
+function billBody(record: AwraRecordOf<'bill'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+  const d = record.data;
+  return {
+    ...purchaseBody(record, r, opts),
     ...(d.purchaseOrderId ? { LinkedTxn: [{ TxnId: r.get('purchase_order', d.purchaseOrderId).value, TxnType: 'PurchaseOrder' }] } : {}),
   };
 }
 
-function invoiceBody(record: AwraRecordOf<'invoice'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
+/**
+ * An invoice, or a credit note as a QBO CreditMemo (an invoice's shape without a due date; its applications are a
+ * separate Payment): the customer, the header, then its sales lines.
+ */
+function salesBody(record: AwraRecordOf<'invoice' | 'credit_note'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
   const d = record.data;
   return {
     CustomerRef: r.get('customer', d.customerId),
@@ -454,25 +465,6 @@ function billPaymentBody(record: AwraRecordOf<'bill_payment'>, r: Refs, opts: Ma
       Amount: money(a.amount, d.currency),
       LinkedTxn: [{ TxnId: r.get('bill', a.billId).value, TxnType: 'Bill' }],
     })),
-  };
-}
-
-/** A credit note is a QBO CreditMemo: an invoice's shape without a due date. Its applications are a separate Payment. */
-function creditMemoBody(record: AwraRecordOf<'credit_note'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
-  const d = record.data;
-  return {
-    CustomerRef: r.get('customer', d.customerId),
-    ...txnHeader(record, opts),
-    Line: salesLines(r, d.lines, d.currency, d.branch),
-  };
-}
-
-function vendorCreditBody(record: AwraRecordOf<'vendor_credit'>, r: Refs, opts: MapperOptions): Record<string, unknown> {
-  const d = record.data;
-  return {
-    VendorRef: r.get('vendor', d.vendorId),
-    ...txnHeader(record, opts),
-    Line: purchaseLines(record, r, d.lines, d.currency, d.branch),
   };
 }
 

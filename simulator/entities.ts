@@ -279,8 +279,8 @@ const EMAIL_STATUS = enumOf('EmailStatusEnum', ['NotSet', 'NeedToSend', 'EmailSe
 const SALES_LINES = ['SalesItemLineDetail', 'DescriptionOnly', 'DiscountLineDetail', 'SubTotalLineDetail'] as const;
 const EXPENSE_LINES = ['ItemBasedExpenseLineDetail', 'AccountBasedExpenseLineDetail'] as const;
 
-/** The SalesTransaction header credit memos and both receipts share (fields.ts SALES_FORM). */
-const salesForm = {
+/** The opening every sales form shares, invoices included (fields.ts SALES_HEADER). */
+const salesHeader = {
   ...transaction,
   CustomerRef: ref('Customer'),
   CustomerMemo: memo,
@@ -291,6 +291,24 @@ const salesForm = {
   ClassRef: ref('Class'),
   SalesTermRef: ref('Term'),
   DueDate: date,
+};
+
+/** The delivery and balance block every sales form carries, invoices included (fields.ts SALES_DELIVERY). */
+const salesDelivery = {
+  PrintStatus: PRINT_STATUS,
+  EmailStatus: EMAIL_STATUS,
+  BillEmail: email,
+  BillEmailCc: email,
+  BillEmailBcc: email,
+  DeliveryInfo: any,
+  Balance: ro(num),
+  HomeBalance: ro(num),
+  HomeTotalAmt: ro(num),
+};
+
+/** The SalesTransaction header credit memos and both receipts share (fields.ts SALES_FORM). */
+const salesForm = {
+  ...salesHeader,
   ShipMethodRef: freeRef,
   ShipDate: date,
   TrackingNum: str(31),
@@ -303,15 +321,7 @@ const salesForm = {
   PaymentType: enumOf('PaymentTypeEnum', ['Cash', 'Check', 'CreditCard', 'Other']),
   CheckPayment: obj('CheckPayment', { CheckNum: str(), Status: str(), NameOnAcct: str(), AcctNum: str(), BankName: str() }),
   CreditCardPayment: any,
-  PrintStatus: PRINT_STATUS,
-  EmailStatus: EMAIL_STATUS,
-  BillEmail: email,
-  BillEmailCc: email,
-  BillEmailBcc: email,
-  DeliveryInfo: any,
-  Balance: ro(num),
-  HomeBalance: ro(num),
-  HomeTotalAmt: ro(num),
+  ...salesDelivery,
   ApplyTaxAfterDiscount: bool,
 };
 
@@ -616,34 +626,17 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     kind: 'txn',
     lineTypes: SALES_LINES,
     fields: withBase('Invoice', {
-      ...transaction,
-      HomeTotalAmt: ro(num),
+      ...salesHeader,
       GlobalTaxCalculation: GLOBAL_TAX,
       TaxExemptionRef: freeRef,
       ARAccountRef: ref('Account'),
       PaymentMethodRef: ref('PaymentMethod'),
-      CustomerRef: ref('Customer'),
-      CustomerMemo: memo,
-      BillAddr: address,
-      ShipAddr: address,
-      ShipFromAddr: address,
-      FreeFormAddress: bool,
-      ClassRef: ref('Class'),
-      SalesTermRef: ref('Term'),
-      DueDate: date,
+      DepositToAccountRef: ref('Account'),
+      Deposit: num,
       ShipMethodRef: freeRef,
       ShipDate: date,
       TrackingNum: str(31),
-      PrintStatus: PRINT_STATUS,
-      EmailStatus: EMAIL_STATUS,
-      BillEmail: email,
-      BillEmailCc: email,
-      BillEmailBcc: email,
-      DeliveryInfo: any,
-      Balance: ro(num),
-      HomeBalance: ro(num),
-      Deposit: num,
-      DepositToAccountRef: ref('Account'),
+      ...salesDelivery,
       AllowIPNPayment: bool,
       AllowOnlinePayment: bool,
       AllowOnlineCreditCardPayment: bool,

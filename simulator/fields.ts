@@ -77,11 +77,8 @@ const TRANSACTION = {
   AttachableRef: 'any[]',
 };
 
-/**
- * The SalesTransaction header credit memos and both receipts share with invoices (QBO binds them to one schema type,
- * so a property of any of them is accepted on each).
- */
-const SALES_FORM = {
+/** The customer, addresses and terms every sales form opens with, invoices included. */
+const SALES_HEADER = {
   ...TRANSACTION,
   CustomerRef: 'ReferenceType',
   CustomerMemo: 'MemoRef',
@@ -92,6 +89,28 @@ const SALES_FORM = {
   ClassRef: 'ReferenceType',
   SalesTermRef: 'ReferenceType',
   DueDate: 'date',
+};
+
+/** The delivery and balance block every sales form carries, invoices included. */
+const SALES_DELIVERY = {
+  PrintStatus: 'string',
+  EmailStatus: 'string',
+  BillEmail: 'EmailAddress',
+  BillEmailCc: 'EmailAddress',
+  BillEmailBcc: 'EmailAddress',
+  DeliveryInfo: 'EmailDeliveryInfo',
+  Balance: 'number',
+  HomeBalance: 'number',
+  HomeTotalAmt: 'number',
+};
+
+/**
+ * The SalesTransaction header credit memos and both receipts share with invoices (QBO binds them to one schema type,
+ * so a property of any of them is accepted on each). The middle keeps its own order rather than the invoice's: length
+ * and reference checks walk properties in table order, so the order decides which fault is reported first.
+ */
+const SALES_FORM = {
+  ...SALES_HEADER,
   ShipMethodRef: 'ReferenceType',
   ShipDate: 'date',
   TrackingNum: 'string',
@@ -104,15 +123,7 @@ const SALES_FORM = {
   PaymentType: 'string',
   CheckPayment: 'CheckPayment',
   CreditCardPayment: 'CreditCardPayment',
-  PrintStatus: 'string',
-  EmailStatus: 'string',
-  BillEmail: 'EmailAddress',
-  BillEmailCc: 'EmailAddress',
-  BillEmailBcc: 'EmailAddress',
-  DeliveryInfo: 'EmailDeliveryInfo',
-  Balance: 'number',
-  HomeBalance: 'number',
-  HomeTotalAmt: 'number',
+  ...SALES_DELIVERY,
   ApplyTaxAfterDiscount: 'boolean',
 };
 
@@ -518,16 +529,7 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
   },
 
   Invoice: {
-    ...TRANSACTION,
-    CustomerRef: 'ReferenceType',
-    CustomerMemo: 'MemoRef',
-    BillAddr: 'PhysicalAddress',
-    ShipAddr: 'PhysicalAddress',
-    ShipFromAddr: 'PhysicalAddress',
-    FreeFormAddress: 'boolean',
-    ClassRef: 'ReferenceType',
-    SalesTermRef: 'ReferenceType',
-    DueDate: 'date',
+    ...SALES_HEADER,
     GlobalTaxCalculation: 'string',
     TaxExemptionRef: 'ReferenceType',
     ARAccountRef: 'ReferenceType',
@@ -537,15 +539,7 @@ export const QBO_TYPES: Record<string, Record<string, string>> = {
     ShipMethodRef: 'ReferenceType',
     ShipDate: 'date',
     TrackingNum: 'string',
-    PrintStatus: 'string',
-    EmailStatus: 'string',
-    BillEmail: 'EmailAddress',
-    BillEmailCc: 'EmailAddress',
-    BillEmailBcc: 'EmailAddress',
-    DeliveryInfo: 'EmailDeliveryInfo',
-    Balance: 'number',
-    HomeBalance: 'number',
-    HomeTotalAmt: 'number',
+    ...SALES_DELIVERY,
     AllowIPNPayment: 'boolean',
     AllowOnlinePayment: 'boolean',
     AllowOnlineCreditCardPayment: 'boolean',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awra } from '../fixtures/awra.ts';
 import { createHarness, exportHistory, type Harness } from '../support/harness.ts';
-import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
+import { connectedTenant, submit, syncAll, waitFor, type ConnectedTenant } from '../support/tenant.ts';
 
 /**
  * The rest of the finance lifecycle through the API, the worker, Temporal and the simulator: bill payments, credit
@@ -17,12 +17,7 @@ beforeAll(async () => {
   // The bank account AWRA pays bills from and refunds customers out of (AWRA account code 1010).
   const bank = await h.api('PUT', '/api/v1/mappings/life/account/1010', { qboId: t.qboId('Account', 'Checking'), qboName: 'Checking' });
   expect(bank.status).toBe(200);
-  const masters = [
-    await submit(h, awra.vendor('life', 'ven-1', 'Nairobi Office Supplies Ltd')),
-    await submit(h, awra.customer('life', 'cus-1', 'Savannah Retail Ltd')),
-    await submit(h, awra.serviceItem('life', 'itm-1', 'SVC-MAINT', 'Maintenance visit')),
-  ];
-  await Promise.all(masters.map((id) => waitFor(h, id, 'synced')));
+  await syncAll(h, awra.vendor('life', 'ven-1', 'Nairobi Office Supplies Ltd'), awra.customer('life', 'cus-1', 'Savannah Retail Ltd'), awra.serviceItem('life', 'itm-1', 'SVC-MAINT', 'Maintenance visit'));
 });
 afterAll(async () => {
   await h?.close();
@@ -74,10 +69,12 @@ describe('bill payments, credits, refunds and PO links (simulator)', () => {
   });
 
   it('syncs a credit note, a vendor credit and a customer refund as their QuickBooks entities', async () => {
-    const credit = await submit(h, awra.creditNote('life', 'cn-1', 'CN-2026-0001', 'cus-1', 'itm-1'));
-    const vendorCredit = await submit(h, awra.vendorCredit('life', 'vc-1', 'VC-2026-0001', 'ven-1'));
-    const refund = await submit(h, awra.refund('life', 'rf-1', 'RF-2026-0001', 'cus-1', 'itm-1'));
-    const [c, v, r] = await Promise.all([credit, vendorCredit, refund].map((id) => waitFor(h, id, 'synced')));
+    const [c, v, r] = await syncAll(
+      h,
+      awra.creditNote('life', 'cn-1', 'CN-2026-0001', 'cus-1', 'itm-1'),
+      awra.vendorCredit('life', 'vc-1', 'VC-2026-0001', 'ven-1'),
+      awra.refund('life', 'rf-1', 'RF-2026-0001', 'cus-1', 'itm-1'),
+    );
     expect(c.externalRef).toMatchObject({ entity: 'CreditMemo', docNumber: 'CN-2026-0001' });
     expect(v.externalRef).toMatchObject({ entity: 'VendorCredit', docNumber: 'VC-2026-0001' });
     expect(r.externalRef).toMatchObject({ entity: 'RefundReceipt', docNumber: 'RF-2026-0001' });

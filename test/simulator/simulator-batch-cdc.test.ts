@@ -1,23 +1,12 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../simulator/index.ts';
-import { simClient, type SimClient } from '../../simulator/testing.ts';
+import { describe, expect, it } from 'vitest';
 import { customerWithInvoice } from '../support/sim-invoice.ts';
+import { useClockedSimulator } from './clocked-simulator.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined };
-
-let now: number;
-let sim: Simulator;
-let qbo: SimClient;
-
-beforeEach(() => {
-  now = Date.parse('2026-03-02T17:00:00Z');
-  sim = createSimulator({ logger: quiet, clock: () => now });
-  qbo = simClient(sim, sim.createCompany());
-});
+const t = useClockedSimulator();
 
 describe('QBO simulator batch', () => {
   it('runs each item and reports per-item faults inside an HTTP 200', async () => {
-    const res = await qbo.post('/batch?minorversion=75', {
+    const res = await t.qbo.post('/batch?minorversion=75', {
       BatchItemRequest: [
         { bId: 'b1', operation: 'create', Vendor: { DisplayName: 'Batch Vendor' } },
         { bId: 'b2', operation: 'create', Vendor: { DisplayName: 'Batch Vendor' } },
@@ -36,7 +25,7 @@ describe('QBO simulator batch', () => {
   });
 
   it('does not let an item see an entity created earlier in the same batch', async () => {
-    const res = await qbo.post('/batch', {
+    const res = await t.qbo.post('/batch', {
       BatchItemRequest: [
         { bId: 'c', operation: 'create', Customer: { DisplayName: 'Fresh Customer' } },
         {
@@ -51,14 +40,14 @@ describe('QBO simulator batch', () => {
   });
 
   it('updates and deletes in a batch and honours optionsData allowduplicatedocnum', async () => {
-    const vendor = (await qbo.post('/vendor', { DisplayName: 'V' })).json.Vendor;
+    const vendor = (await t.qbo.post('/vendor', { DisplayName: 'V' })).json.Vendor;
     const bill = {
       VendorRef: { value: vendor.Id },
       DocNumber: 'B-1',
       Line: [{ DetailType: 'AccountBasedExpenseLineDetail', Amount: 5, AccountBasedExpenseLineDetail: { AccountRef: { value: '17' } } }],
     };
-    const existing = (await qbo.post('/bill', bill)).json.Bill;
-    const res = await qbo.post('/batch', {
+    const existing = (await t.qbo.post('/bill', bill)).json.Bill;
+    const res = await t.qbo.post('/batch', {
       BatchItemRequest: [
         { bId: '1', operation: 'create', Bill: bill },
         { bId: '2', operation: 'create', optionsData: 'allowduplicatedocnum', Bill: bill },
@@ -75,27 +64,27 @@ describe('QBO simulator batch', () => {
 
   it('refuses more than 30 items, an empty batch and a missing bId with HTTP 400', async () => {
     const items = Array.from({ length: 31 }, (_, i) => ({ bId: `q${i}`, Query: 'select * from Vendor' }));
-    const tooMany = await qbo.post('/batch', { BatchItemRequest: items });
+    const tooMany = await t.qbo.post('/batch', { BatchItemRequest: items });
     expect(tooMany.status).toBe(400);
     expect(tooMany.json.Fault.Error[0].Detail).toContain('maximum is 30');
-    expect((await qbo.post('/batch', { BatchItemRequest: items.slice(0, 30) })).status).toBe(200);
-    const empty = await qbo.post('/batch', { BatchItemRequest: [] });
+    expect((await t.qbo.post('/batch', { BatchItemRequest: items.slice(0, 30) })).status).toBe(200);
+    const empty = await t.qbo.post('/batch', { BatchItemRequest: [] });
     expect(empty.json.Fault.Error[0].Detail).toBe('Batch Request is Empty');
-    expect((await qbo.post('/batch', { BatchItemRequest: [{ Query: 'select * from Vendor' }] })).status).toBe(400);
+    expect((await t.qbo.post('/batch', { BatchItemRequest: [{ Query: 'select * from Vendor' }] })).status).toBe(400);
   });
 });
 
 describe('QBO simulator change data capture', () => {
   it('returns entities changed since a time, inactive ones in full and deleted ones as stubs', async () => {
-    const { customer, invoice } = await customerWithInvoice(qbo, 'Watcher');
-    now += 10 * 60_000;
-    const since = new Date(now).toISOString();
-    now += 1000;
-    sim.deactivate(qbo.realmId, 'Customer', customer.Id);
-    await qbo.post('/invoice?operation=delete', { Id: invoice.Id, SyncToken: invoice.SyncToken });
-    await qbo.post('/vendor', { DisplayName: 'Not Asked For' });
+    const { customer, invoice } = await customerWithInvoice(t.qbo, 'Watcher');
+    t.now += 10 * 60_000;
+    const since = new Date(t.now).toISOString();
+    t.now += 1000;
+    t.sim.deactivate(t.qbo.realmId, 'Customer', customer.Id);
+    await t.qbo.post('/invoice?operation=delete', { Id: invoice.Id, SyncToken: invoice.SyncToken });
+    await t.qbo.post('/vendor', { DisplayName: 'Not Asked For' });
 
-    const res = await qbo.get(`/cdc?entities=Customer,Invoice,Item&changedSince=${encodeURIComponent(since)}`);
+    const res = await t.qbo.get(`/cdc?entities=Customer,Invoice,Item&changedSince=${encodeURIComponent(since)}`);
     expect(res.status).toBe(200);
     const [customers, invoices, items] = res.json.CDCResponse[0].QueryResponse;
     expect(customers.Customer).toHaveLength(1);
@@ -105,8 +94,8 @@ describe('QBO simulator change data capture', () => {
   });
 
   it('refuses a look-back of more than 30 days and requires both parameters', async () => {
-    const old = new Date(now - 31 * 24 * 3600_000).toISOString();
-    expect((await qbo.get(`/cdc?entities=Customer&changedSince=${encodeURIComponent(old)}`)).status).toBe(400);
-    expect((await qbo.get('/cdc?entities=Customer')).json.Fault.Error[0].code).toBe('2020');
+    const old = new Date(t.now - 31 * 24 * 3600_000).toISOString();
+    expect((await t.qbo.get(`/cdc?entities=Customer&changedSince=${encodeURIComponent(old)}`)).status).toBe(400);
+    expect((await t.qbo.get('/cdc?entities=Customer')).json.Fault.Error[0].code).toBe('2020');
   });
 });

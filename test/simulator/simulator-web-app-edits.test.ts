@@ -59,6 +59,17 @@ async function invoiceFor(name: string) {
   return { customer, invoice };
 }
 
+/** An invoice, its creation already notified, then voided or deleted in the web app a second after `since`. */
+async function invoiceChangedInApp(buyer: string, action: 'void' | 'delete') {
+  const { invoice } = await invoiceFor(buyer);
+  await notified();
+  const since = new Date(now).toISOString();
+  now += 1000;
+  const res = await control(`/_sim/companies/${qbo.realmId}/entities/invoice/${invoice.Id}/${action}`);
+  expect(res.status, res.text).toBe(200);
+  return { invoice, since, changed: res.json.entity };
+}
+
 async function changedSince(since: string, entities: string): Promise<Record<string, unknown[]>[]> {
   const res = await qbo.get(`/cdc?entities=${entities}&changedSince=${encodeURIComponent(since)}`);
   expect(res.status, res.text).toBe(200);
@@ -96,13 +107,8 @@ describe('QBO simulator web-app edits (control API)', () => {
   });
 
   it('voids a transaction: amounts 0, shown in CDC as changed, notified as Void', async () => {
-    const { invoice } = await invoiceFor('Voided Buyer');
-    await notified();
-    const since = new Date(now).toISOString();
-    now += 1000;
-    const res = await control(`/_sim/companies/${qbo.realmId}/entities/invoice/${invoice.Id}/void`);
-    expect(res.status, res.text).toBe(200);
-    expect(res.json.entity).toMatchObject({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided', SyncToken: '1' });
+    const { invoice, since, changed } = await invoiceChangedInApp('Voided Buyer', 'void');
+    expect(changed).toMatchObject({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided', SyncToken: '1' });
     expect(await notified()).toEqual([`Invoice:${invoice.Id}:Void`]);
     const [invoices] = await changedSince(since, 'Invoice');
     expect(invoices!.Invoice).toEqual([expect.objectContaining({ Id: invoice.Id, TotalAmt: 0 })]);
@@ -114,13 +120,8 @@ describe('QBO simulator web-app edits (control API)', () => {
   });
 
   it('deletes a transaction: the Deleted stub, 610 on read, a Deleted stub in CDC, notified as Delete', async () => {
-    const { invoice } = await invoiceFor('Deleted Buyer');
-    await notified();
-    const since = new Date(now).toISOString();
-    now += 1000;
-    const res = await control(`/_sim/companies/${qbo.realmId}/entities/invoice/${invoice.Id}/delete`);
-    expect(res.status, res.text).toBe(200);
-    expect(res.json.entity).toEqual({ domain: 'QBO', status: 'Deleted', Id: invoice.Id });
+    const { invoice, since, changed } = await invoiceChangedInApp('Deleted Buyer', 'delete');
+    expect(changed).toEqual({ domain: 'QBO', status: 'Deleted', Id: invoice.Id });
     expect(await notified()).toEqual([`Invoice:${invoice.Id}:Delete`]);
     expect((await qbo.get(`/invoice/${invoice.Id}`)).json.Fault.Error[0].code).toBe('610');
     const [invoices] = await changedSince(since, 'Invoice');

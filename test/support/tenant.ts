@@ -67,3 +67,10 @@ export async function waitFor(h: Harness, workflowId: string, state: string, ext
     return c?.state === state && extra(c) ? c : undefined;
   }, `${workflowId} to be ${state}`, timeoutMs);
 }
+
+/** Submits the records one after another (as AWRA would), then waits until every one of them is synced. */
+export async function syncAll(h: Harness, ...records: unknown[]) {
+  const ids: string[] = [];
+  for (const r of records) ids.push(await submit(h, r));
+  return Promise.all(ids.map((id) => waitFor(h, id, 'synced')));
+}
