@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
 import type { TokenStore } from '../db/queries/connections.ts';
 import { upsertMapping } from '../db/queries/mappings.ts';
+import { lastAttemptNo } from '../db/queries/attempts.ts';
 import { getRecordVersion } from '../db/queries/records.ts';
 import { getSync } from '../db/queries/syncs.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
@@ -24,6 +25,7 @@ import { createDuplicateFinder } from './duplicates.ts';
 import { createMappingActivities } from './mappings.ts';
 import { createPusher } from './push.ts';
 import { createRealmCaller } from './realm-call.ts';
+import { createVoider } from './void.ts';
 
 export interface QboActivityDeps {
   db: Db;
@@ -49,6 +51,7 @@ export function createQboActivities(deps: QboActivityDeps) {
   const duplicates = createDuplicateFinder(deps.db, realm);
   const { pushRecord } = createPusher(deps, realm, duplicates);
   const mappingChecks = createMappingActivities(deps);
+  const voidRecord = createVoider(deps, realm);
 
   return {
     findDuplicates: (input: { tenantId: string; workflowId: string; record: AwraRecord }) => duplicates.findDuplicates(input.tenantId, input.workflowId, input.record),
@@ -65,7 +68,7 @@ export function createQboActivities(deps: QboActivityDeps) {
       }
       const parsed = awraRecordSchema.parse(record);
       const earlier = await getSync(deps.db, input.tenantId, input.workflowId);
-      const existing = { projectedSeq: earlier?.seq ?? 0, ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
+      const existing = { projectedSeq: earlier?.seq ?? 0, lastAttemptNo: await lastAttemptNo(deps.db, input.workflowId), ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
       if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [], ...existing };
       const company = await loadRealm(input.tenantId);
       const readiness = checkReadiness(parsed, company);
@@ -88,6 +91,9 @@ export function createQboActivities(deps: QboActivityDeps) {
     },
 
     pushRecord,
+
+    /** AWRA voided a synced record: void, delete or close its QuickBooks entity (activities/void.ts). */
+    voidRecord,
 
     /**
      * After a master record (vendor, customer, item) syncs its QuickBooks id becomes a mapping; after it or an

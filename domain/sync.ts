@@ -27,6 +27,8 @@ export interface ExternalRef {
   syncToken?: string;
   docNumber?: string;
   url?: string;
+  /** Set once AWRA voided the record and it was voided, deleted or closed in QuickBooks to match. */
+  voided?: 'voided' | 'deleted' | 'closed';
 }
 
 /** What QuickBooks said for one push attempt. */

@@ -124,6 +124,11 @@ export interface QboClient {
   read(ctx: QboCallContext, entity: QboEntityName, id: string): Promise<QboResponse>;
   /** POST `/{entity}` with `sparse: true`; a stale SyncToken comes back as 400/5010. */
   sparseUpdate(ctx: QboCallContext, entity: QboEntityName, body: QboSparseUpdateBody, opts: QboWriteOptions): Promise<QboResponse>;
+  /**
+   * POST `/{entity}?operation=void` or `?operation=delete` with `{Id, SyncToken}` (reference §2): a void keeps the
+   * transaction with zero amounts, a delete removes it. A stale SyncToken comes back as 400/5010.
+   */
+  voidOrDelete(ctx: QboCallContext, entity: QboEntityName, operation: 'void' | 'delete', body: { Id: string; SyncToken: string }, opts: QboWriteOptions): Promise<QboResponse>;
   /** GET `/query?query=…`, or POST `/query` as application/text when the statement is long. */
   query(ctx: QboCallContext, sql: string, opts?: { requestId?: string }): Promise<QboResponse>;
   /** POST `/batch` with 1-30 items, drawn from the realm's separate batch budget. */
@@ -262,6 +267,19 @@ export function createQboClient(opts: QboClientOptions): QboClient {
         path: entityPath(entity),
         params: { requestid: o.requestId },
         body: JSON.stringify({ ...body, sparse: true }),
+        contentType: 'application/json',
+      });
+    },
+
+    async voidOrDelete(ctx, entity, operation, body, o) {
+      checkRequestId(o?.requestId, QBO_MAX_REQUEST_ID_LENGTH);
+      checkId(body.Id, 'body.Id');
+      if (typeof body.SyncToken !== 'string' || body.SyncToken === '') throw new QboRequestError(`${operation} needs body.SyncToken as a non-empty string`);
+      return send(ctx, {
+        method: 'POST',
+        path: entityPath(entity),
+        params: { operation, requestid: o.requestId },
+        body: JSON.stringify({ Id: body.Id, SyncToken: body.SyncToken }),
         contentType: 'application/json',
       });
     },

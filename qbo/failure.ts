@@ -15,6 +15,8 @@ export interface QboFailureDetails {
   activityAttempt?: number;
   /** The requestid of the push that failed. */
   requestId?: string;
+  /** The company's closing date, when QuickBooks refused a change in a closed period (6210). */
+  closingDate?: string;
 }
 
 /** The ApplicationFailure type of a classification: what the activities' retry policies key on. */

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import { registerHandlers } from './sync-record/handlers.ts';
 import { RecordSync } from './sync-record/state.ts';
 import { checkDuplicates, checkMappings, checkReady, link, prepare, push, takeVersion, voided } from './sync-record/steps.ts';
@@ -22,6 +22,9 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
   registerHandlers(sync);
   const { status, triggers } = sync;
   const result = (): SyncResult => ({ state: status.state, externalRef: status.externalRef, retryCount: status.retryCount });
+  // A newer version that AWRA sent while the record was finishing (telling its dependants, projecting) is taken now,
+  // instead of ending the run with it unread.
+  const finished = () => !(triggers.has('version') && !triggers.has('cancel') && patched('take-late-version'));
 
   for (;;) {
     if (triggers.has('cancel')) break;
@@ -50,20 +53,20 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     if (!prep) continue;
     takeVersion(sync, prep, version);
     if (prep.record.status === 'void') {
-      await voided(sync, prep.record);
-      return result();
+      if ((await voided(sync, prep.record, version)) === 'done' && finished()) return result();
+      continue;
     }
     if ((await checkReady(sync, prep)) === 'again') continue;
     if ((await checkMappings(sync, prep)) === 'again') continue;
     const linked = await link(sync, prep.record);
     if (linked !== 'next') {
-      if (linked === 'done') break;
+      if (linked === 'done' && finished()) break;
       continue;
     }
     const dup = await checkDuplicates(sync, prep);
-    if (dup === 'done') break;
-    if (dup === 'again') continue;
-    if ((await push(sync, prep, version)) === 'done') break;
+    if (dup === 'done' && finished()) break;
+    if (dup !== 'next') continue;
+    if ((await push(sync, prep, version)) === 'done' && finished()) break;
   }
 
   const cancel = sync.cancelRequest;

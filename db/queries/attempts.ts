@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, max } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { syncAttempts, type AttemptRow } from '../schema.ts';
 import type { AttemptEvidence } from '../../domain/sync.ts';
@@ -38,4 +38,10 @@ export async function uncertainAttempts(db: Db, workflowId: string, attemptNo?: 
         ...(attemptNo !== undefined ? [eq(syncAttempts.attemptNo, attemptNo)] : []),
       ),
     );
+}
+
+/** The highest logical attempt recorded for the record: a new run of its workflow numbers on from it. */
+export async function lastAttemptNo(db: Db, workflowId: string): Promise<number> {
+  const [row] = await db.select({ n: max(syncAttempts.attemptNo) }).from(syncAttempts).where(eq(syncAttempts.workflowId, workflowId));
+  return row?.n ?? 0;
 }

@@ -93,4 +93,60 @@ describe('bill payments, credits, refunds and PO links (simulator)', () => {
     expect(blocked.actionNeeded).toMatch(/applied to bills but the bill payment is only KES 1,000\.00/);
     expect(ledger('BillPayment')).toHaveLength(before);
   });
+
+  it('carries a void over to QuickBooks: an invoice voided, a bill deleted, a purchase order closed', async () => {
+    const [invoice, bill, po] = await syncAll(
+      h,
+      awra.invoice('life', 'inv-v', 'INV-2026-0201', 'cus-1', 'itm-1'),
+      awra.bill('life', 'bill-v', 'BILL-2026-0201', 'ven-1'),
+      awra.purchaseOrder('life', 'po-v', 'PO-2026-0201', 'ven-1', 'itm-1'),
+    );
+    await submit(h, { ...awra.invoice('life', 'inv-v', 'INV-2026-0201', 'cus-1', 'itm-1'), version: 2, status: 'void' });
+    await submit(h, awra.bill('life', 'bill-v', 'BILL-2026-0201', 'ven-1', { version: 2, status: 'void' }));
+    await submit(h, { ...awra.purchaseOrder('life', 'po-v', 'PO-2026-0201', 'ven-1', 'itm-1'), version: 2, status: 'void' });
+    const [vi, vb, vp] = await Promise.all([invoice, bill, po].map((c) => waitFor(h, c.workflowId, 'cancelled')));
+
+    expect(vi.externalRef).toMatchObject({ entity: 'Invoice', qboId: invoice.externalRef.qboId, voided: 'voided' });
+    const qboInvoice = ledger('Invoice').find((x) => String(x.Id) === invoice.externalRef.qboId)!;
+    expect(Number(qboInvoice.TotalAmt)).toBe(0);
+    expect(vi.events.at(-1)).toMatchObject({ kind: 'cancelled', message: `INV-2026-0201 was voided in AWRA and QuickBooks Invoice ${invoice.externalRef.qboId} was voided to match.` });
+    expect(vi.attempts.at(-1)).toMatchObject({ class: 'accepted', httpStatus: 200 });
+
+    expect(vb.externalRef).toMatchObject({ entity: 'Bill', voided: 'deleted' });
+    expect(ledger('Bill').find((x) => String(x.Id) === bill.externalRef.qboId)).toBeUndefined();
+    expect(vp.externalRef).toMatchObject({ entity: 'PurchaseOrder', voided: 'closed' });
+    expect(ledger('PurchaseOrder').find((x) => String(x.Id) === po.externalRef.qboId)!.POStatus).toBe('Closed');
+
+    // Close readiness counts a voided record as settled, with the sentence of what was done.
+    const close = await h.api('GET', '/api/v1/close-readiness?tenantId=life&period=2026-11');
+    expect(close.status).toBe(200);
+    const row = close.json.records.find((r: { number: string }) => r.number === 'INV-2026-0201');
+    expect(row).toMatchObject({ state: 'cancelled', qboId: invoice.externalRef.qboId });
+    expect(row.resolution).toContain('voided to match');
+    await exportHistory(h, invoice.workflowId, 'invoice-voided-in-quickbooks');
+  });
+
+  it('blocks a void QuickBooks refuses in a closed period, naming the closing date, and finishes it on retry once reopened', async () => {
+    const [invoice] = await syncAll(h, awra.invoice('life', 'inv-c', 'INV-2026-0202', 'cus-1', 'itm-1'));
+    h.sim.sim.setPreferences(t.realmId, { closingDate: '2026-11-30' });
+    try {
+      await submit(h, { ...awra.invoice('life', 'inv-c', 'INV-2026-0202', 'cus-1', 'itm-1'), version: 2, status: 'void' });
+      const blocked = await waitFor(h, invoice.workflowId, 'blocked');
+      expect(blocked).toMatchObject({ failureClass: 'provider_rejection', owner: 'finance' });
+      expect(blocked.actionNeeded).toContain('books closed through 2026-11-30');
+      // The void is evidence of its own, numbered after the push that created the invoice.
+      expect(blocked.attempts.map((a: { attemptNo: number; class: string; code: string | null }) => [a.attemptNo, a.class, a.code])).toEqual([
+        [1, 'accepted', null],
+        [2, 'provider_rejection', '6210'],
+      ]);
+    } finally {
+      h.sim.sim.setPreferences(t.realmId, { closingDate: null });
+    }
+    const retry = await h.api('POST', `/api/v1/records/${invoice.workflowId}/actions/retry`, {});
+    expect(retry.status).toBe(200);
+    const done = await waitFor(h, invoice.workflowId, 'cancelled');
+    expect(done.externalRef.voided).toBe('voided');
+    await exportHistory(h, invoice.workflowId, 'invoice-void-refused-in-closed-period-then-retried');
+  });
 });
+

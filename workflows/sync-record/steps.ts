@@ -2,7 +2,8 @@ import { patched } from '@temporalio/workflow';
 import { isReady, recordAmount, recordTxnDate } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { pushRequestId } from '../../domain/request-id.ts';
-import type { SyncStatus } from '../../domain/sync.ts';
+import type { ExternalRef, SyncStatus } from '../../domain/sync.ts';
+import { voidOperationFor } from '../../domain/voids.ts';
 import { readFailure } from './failure.ts';
 import type { RecordSync } from './state.ts';
 import { acceptedSentence, BLOCKS, EVENTS, qboSentence } from './texts.ts';
@@ -45,6 +46,8 @@ export function takeVersion(sync: RecordSync, prep: PreparedSync, version: numbe
   // An earlier run created or linked this record in QuickBooks: newer versions update that entity.
   if (!status.externalRef && prep.existingRef) status.externalRef = prep.existingRef;
   sync.continueSeqFrom(prep.projectedSeq);
+  // An earlier run's attempts are evidence already: this run's requestids and attempt numbers follow on.
+  if ((prep.lastAttemptNo ?? 0) > sync.logicalAttempt) sync.logicalAttempt = prep.lastAttemptNo!;
   if (version === sync.loadedVersion) return;
   status.version = version;
   sync.loadedVersion = version;
@@ -54,12 +57,42 @@ export function takeVersion(sync: RecordSync, prep: PreparedSync, version: numbe
   sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
 }
 
-/** AWRA voided the record: nothing (more) is sent. */
-export async function voided(sync: RecordSync, record: AwraRecord): Promise<void> {
+/**
+ * AWRA voided the record. One that never synced is cancelled; one that did is voided, deleted or closed in QuickBooks
+ * to match (domain/voids.ts) — histories from before that change only said so.
+ */
+export async function voided(sync: RecordSync, record: AwraRecord, version: number): Promise<Verdict> {
   const ref = sync.status.externalRef;
-  sync.setState('cancelled', null, ref ? EVENTS.voidAction(ref, record.number) : null);
-  sync.event('cancelled', EVENTS.voided(record.number, ref), 'awra');
+  const operation = voidOperationFor(record.recordType);
+  if (ref && !ref.voided && operation && patched('propagate-voids')) return propagateVoid(sync, record, ref, version);
+  sync.setState('cancelled', null, ref && !ref.voided ? EVENTS.voidAction(ref, record.number) : null);
+  sync.event('cancelled', ref?.voided ? EVENTS.voidedInQuickBooks(record.number, ref) : EVENTS.voided(record.number, ref), 'awra');
   await sync.project();
+  return 'done';
+}
+
+async function propagateVoid(sync: RecordSync, record: AwraRecord, ref: ExternalRef, version: number): Promise<Verdict> {
+  const { input, workflowId } = sync;
+  sync.logicalAttempt += 1;
+  const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
+  sync.setState('syncing');
+  sync.event('void_push', EVENTS.voidPush(record.number, ref, requestId), 'system', { requestId });
+  await sync.project();
+  try {
+    const done = await sync.act.qbo.voidRecord({ tenantId: input.tenantId, workflowId, recordType: record.recordType, number: record.number, externalRef: ref, requestId, attemptNo: sync.logicalAttempt });
+    sync.status.externalRef = done.externalRef;
+    sync.setState('cancelled');
+    sync.event('cancelled', EVENTS.voidedInQuickBooks(record.number, done.externalRef, done.alreadyGone), 'awra', { qboId: ref.qboId, entity: ref.entity, operation: done.externalRef.voided });
+    await sync.project();
+    return 'done';
+  } catch (err) {
+    const f = readFailure(err);
+    const said = qboSentence(f.details?.classification) || f.message;
+    const t = BLOCKS.voidRefused(record.number, ref, said, f.details?.closingDate);
+    await sync.block(f.failureClass, t.action, t.event, { requestId });
+    await sync.waitForChange(['retry', 'connection'], f.failureClass === 'authorization' ? sync.connectionProbe : f.details?.classification?.retryable ? sync.tryAgain : undefined);
+    return 'again';
+  }
 }
 
 /** 1. The source record is ready, and the tenant is connected. */

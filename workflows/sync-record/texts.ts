@@ -72,6 +72,12 @@ export const BLOCKS = {
     action: `QuickBooks rejected ${number}: ${said}. Correct it in AWRA (a new version resumes it) or retry after fixing the cause.`,
     event: `Rejected by QuickBooks: ${said}`,
   }),
+  voidRefused: (number: string, ref: ExternalRef, said: string, closingDate?: string): BlockText => ({
+    action: closingDate
+      ? `AWRA voided ${number}, but QuickBooks keeps ${ref.entity} ${ref.qboId} in a closed period (books closed through ${closingDate}). Reverse it in an open period in QuickBooks, or have the closing date moved and retry.`
+      : `AWRA voided ${number}, but QuickBooks did not void ${ref.entity} ${ref.qboId} (${said}). Retry once the cause is fixed.`,
+    event: `QuickBooks refused to void ${ref.entity} ${ref.qboId}: ${said}`,
+  }),
   retriesRanOut: (attempts: number, said: string, cls: FailureClass): BlockText => ({
     action: `QuickBooks kept failing after ${attempts} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
     event: `Automatic retries ran out: ${said}`,
@@ -88,5 +94,10 @@ export const EVENTS = {
       : `${number} was voided in AWRA, so it will not be sent to QuickBooks.`,
   linked: (actor: string, number: string, ref: ExternalRef) => `${actor} linked ${number} to existing QuickBooks ${ref.entity} ${ref.qboId}; nothing was created.`,
   adoptedBeforeCreate: (number: string, ref: ExternalRef) => `${number} was already in QuickBooks from an earlier attempt (${ref.entity} ${ref.qboId}); adopted it instead of creating a duplicate.`,
+  voidPush: (number: string, ref: ExternalRef, requestId: string) => `${number} was voided in AWRA; changing ${ref.entity} ${ref.qboId} in QuickBooks to match (request ${requestId}).`,
+  voidedInQuickBooks: (number: string, ref: ExternalRef, alreadyGone = false) =>
+    alreadyGone
+      ? `${number} was voided in AWRA; QuickBooks ${ref.entity} ${ref.qboId} had already been deleted there.`
+      : `${number} was voided in AWRA and QuickBooks ${ref.entity} ${ref.qboId} was ${ref.voided ?? 'voided'} to match.`,
   push: (number: string, requestId: string) => `Sending ${number} to QuickBooks (request ${requestId}).`,
 };

@@ -82,6 +82,11 @@ export interface PreparedSync {
   existingRef?: ExternalRef;
   /** The projection's change counter: a new run of the record continues it, so its writes are not taken as stale. */
   projectedSeq: number;
+  /**
+   * The last logical attempt an earlier run recorded: a new run numbers its attempts on from it, so its evidence
+   * does not collide with theirs (absent in histories recorded before it existed).
+   */
+  lastAttemptNo?: number;
 }
 
 export interface PushInput {
@@ -118,4 +123,23 @@ export interface PushRetrying {
   /** QuickBooks' answer in a sentence ("code 3001: …"). */
   said: string;
   classification: QboClassification;
+}
+
+/** A record AWRA voided after it synced: what to void, delete or close in QuickBooks, with its own requestid. */
+export interface VoidInput {
+  tenantId: string;
+  workflowId: string;
+  recordType: RecordType;
+  number: string;
+  externalRef: ExternalRef;
+  requestId: string;
+  attemptNo: number;
+}
+
+export interface VoidResult {
+  /** The reference as it is now, marked voided / deleted / closed. */
+  externalRef: ExternalRef;
+  activityAttempt: number;
+  /** QuickBooks no longer had the entity (deleted by hand): nothing was left to do. */
+  alreadyGone: boolean;
 }

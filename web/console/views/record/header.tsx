@@ -65,6 +65,21 @@ export const StatusPanel = (p: RecordViewProps) => {
       </div>
     );
   }
+  if (state === 'cancelled' && ref?.voided) {
+    return (
+      <div class="callout callout-neutral">
+        <p>
+          Voided in AWRA; QuickBooks {ref.entity} {ref.qboId}
+          {ref.docNumber ? ` (number ${ref.docNumber})` : ''} was {ref.voided} to match.{' '}
+          {ref.url && ref.voided !== 'deleted' ? (
+            <a href={ref.url} target="_blank" rel="noopener noreferrer">
+              Open in QuickBooks ↗
+            </a>
+          ) : null}
+        </p>
+      </div>
+    );
+  }
   if (state === 'cancelled') {
     return (
       <div class="callout callout-neutral">
