@@ -18,7 +18,6 @@ import { projectSync } from '../../db/queries/syncs.ts';
 import { createTenant } from '../../db/queries/tenants.ts';
 import { mappings, qboConnections, qboRefs, syncAttempts, syncEvents, syncs } from '../../db/schema.ts';
 import { awraRecordSchema, type AwraRecord } from '../../domain/records.ts';
-import type { SyncStatus } from '../../domain/sync.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys } from '../../runtime/secrets.ts';
 import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
 import { createActivityDeps } from '../../worker/activity-deps.ts';
@@ -26,6 +25,7 @@ import { awra } from '../fixtures/awra.ts';
 import { billRecord, vendorRecord } from '../fixtures/records.ts';
 import { createFastDb, type FastDb } from '../support/fast-db.ts';
 import { createFakeTemporal, type FakeTemporal } from '../support/fast-temporal.ts';
+import { syncStatus } from '../fixtures/sync-status.ts';
 
 let db: FastDb;
 let sim: StartedSimulator;
@@ -91,32 +91,7 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   return err as ApplicationFailure;
 }
 
-function status(workflowId: string, over: Partial<SyncStatus> = {}): SyncStatus {
-  const [, tenantId, recordType, sourceId] = workflowId.split(':');
-  return {
-    workflowId,
-    tenantId: tenantId!,
-    recordType: recordType as SyncStatus['recordType'],
-    sourceId: sourceId!,
-    number: `NUM-${sourceId}`,
-    version: 1,
-    state: 'blocked',
-    failureClass: 'mapping',
-    owner: 'admin',
-    actionNeeded: null,
-    retryCount: 0,
-    readiness: [],
-    mappings: [],
-    duplicateCandidates: [],
-    externalRef: null,
-    assignee: null,
-    escalatedTo: null,
-    blockedSince: null,
-    slaDueAt: null,
-    seq: 1,
-    ...over,
-  };
-}
+const status = syncStatus;
 
 const qboIdOf = (tenantId: string, entity: string, name: string) => {
   const hit = sim.sim.ledger({ realmId: realms.get(tenantId)!, entity }).find((e) => e.Name === name || e.DisplayName === name);

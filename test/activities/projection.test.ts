@@ -9,6 +9,7 @@ import { createTenant } from '../../db/queries/tenants.ts';
 import { auditEvents, syncEvents, syncs } from '../../db/schema.ts';
 import type { SyncEvent, SyncStatus } from '../../domain/sync.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
+import { syncStatus } from '../fixtures/sync-status.ts';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -19,31 +20,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-function status(workflowId: string, over: Partial<SyncStatus> = {}): SyncStatus {
-  return {
-    workflowId,
-    tenantId: 'acme',
-    recordType: 'vendor',
-    sourceId: workflowId.split(':').pop()!,
-    number: 'VEN-1',
-    version: 1,
-    state: 'blocked',
-    failureClass: 'mapping',
-    owner: 'admin',
-    actionNeeded: 'Map the account.',
-    retryCount: 0,
-    readiness: [],
-    mappings: [],
-    duplicateCandidates: [],
-    externalRef: null,
-    assignee: null,
-    escalatedTo: null,
-    blockedSince: null,
-    slaDueAt: null,
-    seq: 1,
-    ...over,
-  };
-}
+const status = (workflowId: string, over: Partial<SyncStatus> = {}) =>
+  syncStatus(workflowId, { tenantId: 'acme', recordType: 'vendor', number: 'VEN-1', actionNeeded: 'Map the account.', ...over });
 
 /** An activity environment whose warnings are kept for the test to read. */
 function environment() {

@@ -12,6 +12,7 @@ import { auditEvents, outbox, sourceRecords } from '../../db/schema.ts';
 import type { SyncStatus } from '../../domain/sync.ts';
 import { billRecord, vendorRecord } from '../fixtures/records.ts';
 import { createFastApp, FAST_TASK_QUEUE, type FastApp } from '../support/fast-app.ts';
+import { syncStatus } from '../fixtures/sync-status.ts';
 
 let f: FastApp;
 let admin: string;
@@ -34,32 +35,16 @@ beforeEach(() => {
   f.temporal.calls.length = 0;
 });
 
-function status(workflowId: string, over: Partial<SyncStatus> = {}): SyncStatus {
-  const [, tenantId, recordType, sourceId] = workflowId.split(':');
-  return {
-    workflowId,
-    tenantId: tenantId!,
-    recordType: recordType as SyncStatus['recordType'],
-    sourceId: sourceId!,
-    number: `NUM-${sourceId}`,
-    version: 1,
-    state: 'blocked',
-    failureClass: 'mapping',
-    owner: 'admin',
+/** Blocked on an unmapped expense account since 08:00, two hours before its SLA. */
+const status = (workflowId: string, over: Partial<SyncStatus> = {}) =>
+  syncStatus(workflowId, {
     actionNeeded: 'Map expense account 6100 to a QuickBooks account.',
-    retryCount: 0,
-    readiness: [],
     mappings: [{ kind: 'account', key: '6100', reason: 'Expense account 6100 on line 1 needs a QuickBooks account.', ok: false, problem: 'missing' }],
-    duplicateCandidates: [],
-    externalRef: null,
-    assignee: null,
-    escalatedTo: null,
     blockedSince: '2026-11-02T08:00:00.000Z',
     slaDueAt: '2026-11-02T10:00:00.000Z',
     seq: 3,
     ...over,
-  };
-}
+  });
 
 /** A record whose sync is projected as `over` says and whose workflow runs (as far as the fake knows). */
 async function blockedRecord(sourceId: string, over: Partial<SyncStatus> = {}, tenantId = 'acme') {
