@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertMapping } from '../../db/queries/mappings.ts';
 import { awra } from '../fixtures/awra.ts';
-import { createHarness, exportHistory, type Harness } from '../support/harness.ts';
+import { createHarness, eventually, exportHistory, type Harness } from '../support/harness.ts';
 import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../support/tenant.ts';
 
 /**
@@ -26,9 +26,12 @@ describe('waits that heal', () => {
   it('syncs a PO blocked on an item whose mapping appears without any signal, by re-checking on its own', async () => {
     const po = await submit(h, awra.purchaseOrder('heal', 'po-1', 'PO-HEAL-1', 'ven-1', 'itm-quiet'));
     await waitFor(h, po, 'blocked', (c) => c.failureClass === 'mapping');
-    // Right after projecting the block the workflow looks once more (the dependency may have just synced); let that
-    // look pass first, so what this test sees is the timed re-check, not that one.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Right after projecting the block the workflow looks once more (the dependency may have just synced); only once
+    // it waits on its re-check timer is that look over, so what this test sees is the timed re-check.
+    await eventually(
+      async () => ((await h.env.client.workflow.getHandle(po).fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes) || undefined,
+      'the PO to wait on its re-check timer',
+    );
     // The mapping is written behind the product's back: nobody signals the waiting PO (a lost wake-up).
     await upsertMapping(h.db.db, { tenantId: 'heal', kind: 'item', sourceKey: 'itm-quiet', qboId: t.qboId('Item', 'Services'), qboName: 'Services', updatedBy: 'test' });
     const synced = await waitFor(h, po, 'synced', () => true, 30_000);
