@@ -1,45 +1,26 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
-import { recordAttempt, uncertainAttempts } from '../db/queries/attempts.ts';
+import { uncertainAttempts } from '../db/queries/attempts.ts';
 import { markMappingStale } from '../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../db/queries/refs.ts';
 import { externalRefFrom } from '../domain/duplicates.ts';
 import type { ResolvedRef } from '../domain/mapping-gaps.ts';
-import type { AttemptEvidence } from '../domain/sync.ts';
 import type { MappingKind } from '../domain/vocabulary.ts';
 import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
-import { entityFrom, type QboResponse } from '../qbo/client.ts';
+import { entityFrom } from '../qbo/client.ts';
 import { qboFailure, summarizeClassification } from '../qbo/failure.ts';
 import { qboEntityFor, toQboPayload, type QboEntityName } from '../qbo/mappers.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 import { pushRetryingSignal } from '../workflows/sync-record/messages.ts';
 import type { PushInput, PushResult } from '../workflows/sync-record/types.ts';
 import type { createDuplicateFinder } from './duplicates.ts';
+import { keepAttempt } from './evidence.ts';
 import type { createRealmCaller } from './realm-call.ts';
-import { writeStorable } from './storable.ts';
 
 export interface PushDeps {
   db: Db;
   metrics?: WorkerMetrics;
   now?: () => number;
-}
-
-/** The attempt ledger's row for one answer (or lack of one) from QuickBooks. */
-function evidenceOf(input: PushInput, activityAttempt: number, startedAt: string, finishedAt: string, resp: QboResponse, c: QboClassification): AttemptEvidence {
-  return {
-    attemptNo: input.attemptNo,
-    activityAttempt,
-    requestId: input.requestId,
-    startedAt,
-    finishedAt,
-    httpStatus: resp.status,
-    class: c.class,
-    ...(c.code ? { code: c.code } : {}),
-    ...(c.message ? { message: c.message } : resp.transportError ? { message: resp.transportError } : {}),
-    ...(c.detail ? { detail: c.detail } : {}),
-    ...(c.element ? { element: c.element } : {}),
-    ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
-  };
 }
 
 /**
@@ -120,9 +101,7 @@ export function createPusher(
       ...(c.code ? { code: c.code } : {}),
       ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
     });
-    const evidence = evidenceOf(input, activityAttempt, startedAt, new Date(now()).toISOString(), resp, c);
-    // What QuickBooks said is stored as it came, unless Postgres cannot store it (see activities/storable.ts).
-    await writeStorable('attempt evidence', evidence, (v) => recordAttempt(deps.db, input.workflowId, input.tenantId, v), { workflowId: input.workflowId });
+    await keepAttempt(deps.db, input, { activityAttempt, startedAt, finishedAt: new Date(now()).toISOString(), resp, c });
     if (c.class === 'accepted') {
       const created = entityFrom(resp, payload.entity);
       if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);

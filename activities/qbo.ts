@@ -68,7 +68,7 @@ export function createQboActivities(deps: QboActivityDeps) {
       }
       const parsed = awraRecordSchema.parse(record);
       const earlier = await getSync(deps.db, input.tenantId, input.workflowId);
-      const existing = { projectedSeq: earlier?.seq ?? 0, lastAttemptNo: await lastAttemptNo(deps.db, input.workflowId), ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
+      const existing = { projectedSeq: earlier?.seq ?? 0, lastAttemptNo: earlier ? await lastAttemptNo(deps.db, input.workflowId) : 0, ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
       if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [], ...existing };
       const company = await loadRealm(input.tenantId);
       const readiness = checkReadiness(parsed, company);

@@ -1,15 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
-import { recordAttempt } from '../db/queries/attempts.ts';
-import type { AttemptEvidence } from '../domain/sync.ts';
 import { VOID_DONE, voidOperationFor } from '../domain/voids.ts';
 import { classifyQboResponse } from '../qbo/classify.ts';
 import { entityFrom } from '../qbo/client.ts';
 import { productFailure, qboFailure, summarizeClassification } from '../qbo/failure.ts';
 import type { QboEntityName } from '../qbo/types.ts';
 import type { VoidInput, VoidResult } from '../workflows/sync-record/types.ts';
+import { keepAttempt } from './evidence.ts';
 import type { createRealmCaller } from './realm-call.ts';
-import { writeStorable } from './storable.ts';
 
 /**
  * Carrying AWRA's void of a synced record over to QuickBooks (domain/voids.ts says which operation): read the
@@ -48,20 +46,14 @@ export function createVoider(
       return client.voidOrDelete(ctx, entity, operation, body, { requestId: input.requestId });
     });
     const c = gone ? classifyQboResponse({ status: 200, body: {} }) : classifyQboResponse(resp);
-    const evidence: AttemptEvidence = {
-      attemptNo: input.attemptNo,
+    await keepAttempt(deps.db, input, {
       activityAttempt,
-      requestId: input.requestId,
       startedAt,
       finishedAt: new Date(now()).toISOString(),
-      httpStatus: resp.status,
-      class: c.class,
-      ...(c.code ? { code: c.code } : {}),
-      ...(gone ? { message: `${entity} ${id} was no longer in QuickBooks` } : c.message ? { message: c.message } : resp.transportError ? { message: resp.transportError } : {}),
-      ...(c.detail ? { detail: c.detail } : {}),
-      ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
-    };
-    await writeStorable('attempt evidence', evidence, (v) => recordAttempt(deps.db, input.workflowId, input.tenantId, v), { workflowId: input.workflowId });
+      resp,
+      c,
+      ...(gone ? { message: `${entity} ${id} was no longer in QuickBooks` } : {}),
+    });
     if (c.class === 'accepted') {
       const after = gone || operation === 'delete' ? undefined : (entityFrom(resp, entity) as { SyncToken?: string } | undefined);
       const { syncToken: _old, ...ref } = input.externalRef;

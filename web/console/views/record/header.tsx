@@ -25,9 +25,7 @@ export const RecordHead = (p: RecordViewProps) => {
           <>
             {' '}
             ·{' '}
-            <a href={row.externalRef.url} target="_blank" rel="noopener noreferrer">
-              Open in QuickBooks ↗
-            </a>
+            <QboLink url={row.externalRef.url} />
           </>
         ) : null}
       </p>
@@ -56,11 +54,7 @@ export const StatusPanel = (p: RecordViewProps) => {
         <p>
           {state === 'synced' ? 'In QuickBooks' : 'Linked to an existing QuickBooks entity'}
           {ref ? ` as ${ref.entity} ${ref.qboId}${ref.docNumber ? ` (number ${ref.docNumber})` : ''}` : ''}.{' '}
-          {ref?.url ? (
-            <a href={ref.url} target="_blank" rel="noopener noreferrer">
-              Open in QuickBooks ↗
-            </a>
-          ) : null}
+          {ref?.url ? <QboLink url={ref.url} /> : null}
         </p>
       </div>
     );
@@ -71,11 +65,7 @@ export const StatusPanel = (p: RecordViewProps) => {
         <p>
           Voided in AWRA; QuickBooks {ref.entity} {ref.qboId}
           {ref.docNumber ? ` (number ${ref.docNumber})` : ''} was {ref.voided} to match.{' '}
-          {ref.url && ref.voided !== 'deleted' ? (
-            <a href={ref.url} target="_blank" rel="noopener noreferrer">
-              Open in QuickBooks ↗
-            </a>
-          ) : null}
+          {ref.url && ref.voided !== 'deleted' ? <QboLink url={ref.url} /> : null}
         </p>
       </div>
     );
@@ -130,3 +120,11 @@ export const StatusPanel = (p: RecordViewProps) => {
     </div>
   );
 };
+
+function QboLink(p: { url: string }) {
+  return (
+    <a href={p.url} target="_blank" rel="noopener noreferrer">
+      Open in QuickBooks ↗
+    </a>
+  );
+}

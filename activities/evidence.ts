@@ -1,0 +1,42 @@
+import type { Db } from '../db/client.ts';
+import { recordAttempt } from '../db/queries/attempts.ts';
+import type { AttemptEvidence } from '../domain/sync.ts';
+import type { QboClassification } from '../qbo/classify.ts';
+import type { QboResponse } from '../qbo/client.ts';
+import { writeStorable } from './storable.ts';
+
+/** Which write an answer belongs to: the record, its logical attempt and the requestid sent. */
+export interface AttemptOf {
+  tenantId: string;
+  workflowId: string;
+  attemptNo: number;
+  requestId: string;
+}
+
+/**
+ * Keeps QuickBooks' answer to one write (a push, a void) in the attempt ledger, as it came — unless Postgres cannot
+ * store its text (activities/storable.ts). `message` overrides QuickBooks' own when the product decided the outcome.
+ */
+export async function keepAttempt(
+  db: Db,
+  of: AttemptOf,
+  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse; c: QboClassification; message?: string },
+): Promise<void> {
+  const { c, resp } = a;
+  const message = a.message ?? c.message ?? resp.transportError;
+  const evidence: AttemptEvidence = {
+    attemptNo: of.attemptNo,
+    activityAttempt: a.activityAttempt,
+    requestId: of.requestId,
+    startedAt: a.startedAt,
+    finishedAt: a.finishedAt,
+    httpStatus: resp.status,
+    class: c.class,
+    ...(c.code ? { code: c.code } : {}),
+    ...(message ? { message } : {}),
+    ...(c.detail ? { detail: c.detail } : {}),
+    ...(c.element ? { element: c.element } : {}),
+    ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
+  };
+  await writeStorable('attempt evidence', evidence, (v) => recordAttempt(db, of.workflowId, of.tenantId, v), { workflowId: of.workflowId });
+}
