@@ -21,6 +21,7 @@ const FAST = [
   // The API's routes and the activities against an in-process PGlite and Temporal fake (test/support/fast-*.ts).
   'test/web/api.test.ts',
   'test/activities/activities.test.ts',
+  'test/activities/credit.test.ts',
 ];
 const fast = process.env.VITEST_NO_SERVERS === '1';
 

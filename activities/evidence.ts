@@ -1,7 +1,8 @@
 import type { Db } from '../db/client.ts';
 import { recordAttempt } from '../db/queries/attempts.ts';
 import type { AttemptEvidence } from '../domain/sync.ts';
-import type { QboClassification } from '../qbo/classify.ts';
+import { Context } from '@temporalio/activity';
+import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
 import type { QboResponse } from '../qbo/client.ts';
 import { writeStorable } from './storable.ts';
 
@@ -39,4 +40,30 @@ export async function keepAttempt(
     ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
   };
   await writeStorable('attempt evidence', evidence, (v) => recordAttempt(db, of.workflowId, of.tenantId, v), { workflowId: of.workflowId });
+}
+
+/**
+ * QuickBooks' answer to a write of the record `number` (`what`: "a push", "a credit application"): classified, logged
+ * when it is not a routine acceptance (that one is evidence in Postgres and history already), and kept.
+ */
+export async function classifyAndKeep(
+  db: Db,
+  of: AttemptOf & { tenantId: string },
+  what: string,
+  number: string,
+  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse },
+): Promise<QboClassification> {
+  const { resp } = a;
+  const c = classifyQboResponse(resp);
+  Context.current().log[c.class === 'accepted' ? 'debug' : 'info'](`QuickBooks answered ${what}`, {
+    tenantId: of.tenantId,
+    recordNumber: number,
+    requestId: of.requestId,
+    class: c.class,
+    httpStatus: resp.status,
+    ...(c.code ? { code: c.code } : {}),
+    ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
+  });
+  await keepAttempt(db, of, { ...a, c });
+  return c;
 }

@@ -3,18 +3,19 @@ import type { Db } from '../db/client.ts';
 import { uncertainAttempts } from '../db/queries/attempts.ts';
 import { markMappingStale } from '../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../db/queries/refs.ts';
+import { detectDrift } from '../domain/drift.ts';
 import { externalRefFrom } from '../domain/duplicates.ts';
 import type { ResolvedRef } from '../domain/mapping-gaps.ts';
 import type { MappingKind } from '../domain/vocabulary.ts';
-import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
-import { entityFrom } from '../qbo/client.ts';
+import { classifyQboResponse, readsAsDeleted, type QboClassification } from '../qbo/classify.ts';
+import { entityFrom, type QboResponse } from '../qbo/client.ts';
 import { qboFailure, summarizeClassification } from '../qbo/failure.ts';
 import { qboEntityFor, toQboPayload, type QboEntityName } from '../qbo/mappers.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 import { pushRetryingSignal } from '../workflows/sync-record/messages.ts';
 import type { PushInput, PushResult } from '../workflows/sync-record/types.ts';
 import type { createDuplicateFinder } from './duplicates.ts';
-import { keepAttempt } from './evidence.ts';
+import { classifyAndKeep } from './evidence.ts';
 import type { createRealmCaller } from './realm-call.ts';
 
 export interface PushDeps {
@@ -80,37 +81,42 @@ export function createPusher(
     const payload = toQboPayload(input.record, new Map(input.refs), { homeCurrency: input.homeCurrency ?? null, multicurrency: input.multicurrency ?? false });
     const startedAt = new Date(now()).toISOString();
     const updateOf = input.updateOf;
-    const resp = await realm.callQbo(input.tenantId, async (client, ctx) => {
-      if (!updateOf) return client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate });
-      // Read the current SyncToken right before the update (a token from an earlier read may be stale: 5010).
-      const current = await client.read(ctx, payload.entity, updateOf.qboId);
-      const token = current.ok ? (entityFrom(current, payload.entity) as { SyncToken?: string } | undefined)?.SyncToken : undefined;
-      if (token === undefined) return current;
-      return client.sparseUpdate(ctx, payload.entity, { ...payload.body, Id: updateOf.qboId, SyncToken: String(token) }, { requestId: input.requestId });
-    });
-    const c = classifyQboResponse(resp);
-    deps.metrics?.pushAttempts.inc({ class: c.class });
-    if (activityAttempt > 1) deps.metrics?.retries.inc();
-    // A routine acceptance is evidence in Postgres and history already; what went wrong is worth a log line.
-    Context.current().log[c.class === 'accepted' ? 'debug' : 'info']('QuickBooks answered a push', {
-      tenantId: input.tenantId,
-      recordNumber: input.record.number,
-      requestId: input.requestId,
-      class: c.class,
-      httpStatus: resp.status,
-      ...(c.code ? { code: c.code } : {}),
-      ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
-    });
-    await keepAttempt(deps.db, input, { activityAttempt, startedAt, finishedAt: new Date(now()).toISOString(), resp, c });
-    if (c.class === 'accepted') {
-      const created = entityFrom(resp, payload.entity);
-      if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);
-      return { externalRef: externalRefFrom(entity, created, await realm.deepLink(input.tenantId, entity, String(created.Id))), activityAttempt, adopted: false };
+    let found: Record<string, unknown> | undefined;
+    if (updateOf) {
+      // Read the entity right before the update: its current SyncToken (one from an earlier read may be stale: 5010),
+      // and whether someone changed it in QuickBooks since the sync.
+      const current = await realm.callQbo(input.tenantId, (client, ctx) => client.read(ctx, payload.entity, updateOf.qboId));
+      found = current.ok ? (entityFrom(current, payload.entity) as Record<string, unknown> | undefined) : undefined;
+      const gone = !current.ok && readsAsDeleted(current.status, classifyQboResponse(current));
+      // No blind overwrite: a version of the entity someone changed in QuickBooks is replaced only on a person's say.
+      const edited = input.overwrite || (!found && !gone) ? null : detectDrift(updateOf, gone ? { deleted: true } : { entity: found! }, new Date(now()).toISOString());
+      if (edited) return { externalRef: updateOf, activityAttempt, adopted: false, edited };
+      // A read that failed is the attempt's answer: classified and kept as evidence like any other.
+      if (!found) return answered(current);
     }
-    if (c.class === 'mapping') await markRefusedRefsStale(input.tenantId, input.refs, summarizeClassification(c));
-    if (c.retryable) await reportRetrying(input, activityAttempt, c);
-    const said = summarizeClassification(c);
-    throw qboFailure(c, `QuickBooks ${c.retryable ? 'did not accept the request this time' : 'rejected the record'}: ${said}`, { activityAttempt, requestId: input.requestId });
+    return answered(
+      await realm.callQbo(input.tenantId, (client, ctx) =>
+        updateOf
+          ? client.sparseUpdate(ctx, payload.entity, { ...payload.body, Id: updateOf.qboId, SyncToken: String((found as { SyncToken?: string }).SyncToken) }, { requestId: input.requestId })
+          : client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate }),
+      ),
+    );
+
+    /** QuickBooks' answer to the attempt: classified, kept as evidence, and turned into the result or the failure. */
+    async function answered(resp: QboResponse): Promise<PushResult> {
+      const c = await classifyAndKeep(deps.db, input, 'a push', input.record.number, { activityAttempt, startedAt, finishedAt: new Date(now()).toISOString(), resp });
+      deps.metrics?.pushAttempts.inc({ class: c.class });
+      if (activityAttempt > 1) deps.metrics?.retries.inc();
+      if (c.class === 'accepted') {
+        const created = entityFrom(resp, payload.entity);
+        if (!created) throw new Error(`QuickBooks accepted the ${payload.entity} but returned no entity`);
+        return { externalRef: externalRefFrom(entity, created, await realm.deepLink(input.tenantId, entity, String(created.Id))), activityAttempt, adopted: false };
+      }
+      if (c.class === 'mapping') await markRefusedRefsStale(input.tenantId, input.refs, summarizeClassification(c));
+      if (c.retryable) await reportRetrying(input, activityAttempt, c);
+      const said = summarizeClassification(c);
+      throw qboFailure(c, `QuickBooks ${c.retryable ? 'did not accept the request this time' : 'rejected the record'}: ${said}`, { activityAttempt, requestId: input.requestId });
+    }
   }
 
   return { pushRecord };

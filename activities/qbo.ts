@@ -21,6 +21,7 @@ import type { WorkerMetrics } from '../runtime/metrics.ts';
 import { resumeWaiting } from '../services/resume.ts';
 import type { PrepareInput, PreparedSync } from '../workflows/sync-record/types.ts';
 import { createCompanyReader } from './company.ts';
+import { createCreditApplier } from './credit.ts';
 import { createDuplicateFinder } from './duplicates.ts';
 import { createMappingActivities } from './mappings.ts';
 import { createPusher } from './push.ts';
@@ -52,6 +53,7 @@ export function createQboActivities(deps: QboActivityDeps) {
   const { pushRecord } = createPusher(deps, realm, duplicates);
   const mappingChecks = createMappingActivities(deps);
   const voidRecord = createVoider(deps, realm);
+  const applyCredit = createCreditApplier(deps, realm);
 
   return {
     findDuplicates: (input: { tenantId: string; workflowId: string; record: AwraRecord }) => duplicates.findDuplicates(input.tenantId, input.workflowId, input.record),
@@ -68,7 +70,12 @@ export function createQboActivities(deps: QboActivityDeps) {
       }
       const parsed = awraRecordSchema.parse(record);
       const earlier = await getSync(deps.db, input.tenantId, input.workflowId);
-      const existing = { projectedSeq: earlier?.seq ?? 0, lastAttemptNo: earlier ? await lastAttemptNo(deps.db, input.workflowId) : 0, ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}) };
+      const existing = {
+        projectedSeq: earlier?.seq ?? 0,
+        lastAttemptNo: earlier ? await lastAttemptNo(deps.db, input.workflowId) : 0,
+        ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}),
+        ...(earlier ? { existingDrift: earlier.drift ?? null } : {}),
+      };
       if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [], ...existing };
       const company = await loadRealm(input.tenantId);
       const readiness = checkReadiness(parsed, company);
@@ -94,6 +101,9 @@ export function createQboActivities(deps: QboActivityDeps) {
 
     /** AWRA voided a synced record: void, delete or close its QuickBooks entity (activities/void.ts). */
     voidRecord,
+
+    /** A credit note's CreditMemo is in QuickBooks: apply it to its invoices (activities/credit.ts). */
+    applyCredit,
 
     /**
      * After a master record (vendor, customer, item) syncs its QuickBooks id becomes a mapping; after it or an

@@ -12,7 +12,8 @@ import type { createRealmCaller } from './realm-call.ts';
 /**
  * Carrying AWRA's void of a synced record over to QuickBooks (domain/voids.ts says which operation): read the
  * entity's current SyncToken, then void, delete or close it with the attempt's requestid, and keep the answer as
- * evidence like a push. A refusal in a closed period names the company's closing date.
+ * evidence like a push. A refusal in a closed period names the company's closing date. An applied credit note's
+ * application Payment is voided the same way, on a step of its own before its CreditMemo (`input.step`).
  */
 export function createVoider(
   deps: { db: Db; now?: () => number },
@@ -27,18 +28,22 @@ export function createVoider(
   };
   return async function voidRecord(input: VoidInput): Promise<VoidResult> {
     const activityAttempt = Context.current().info.attempt;
-    const operation = voidOperationFor(input.recordType);
+    // The application Payment of a credit note is voided on its own step, before the CreditMemo (domain/voids.ts).
+    const application = input.step === 'application' ? input.externalRef.application : undefined;
+    if (input.step === 'application' && !application) throw productFailure('provider_rejection', `${input.number} has no application in QuickBooks to void.`);
+    const operation = application ? 'void' : voidOperationFor(input.recordType);
     if (!operation) throw productFailure('provider_rejection', `A ${input.recordType.replace('_', ' ')} is not voided in QuickBooks.`);
-    const entity = input.externalRef.entity as QboEntityName;
-    const id = input.externalRef.qboId;
+    const entity = (application?.entity ?? input.externalRef.entity) as QboEntityName;
+    const id = application?.qboId ?? input.externalRef.qboId;
     const startedAt = new Date(now()).toISOString();
     let gone = false;
     const resp = await realm.callQbo(input.tenantId, async (client, ctx) => {
       const current = await client.read(ctx, entity, id);
       const e = current.ok ? (entityFrom(current, entity) as { SyncToken?: string } | undefined) : undefined;
       if (!e?.SyncToken) {
-        // Deleted in QuickBooks already (by hand): for a delete that is the outcome wanted.
-        gone = operation === 'delete' && (current.status === 400 || current.status === 404 || (current.ok && !e));
+        // Deleted in QuickBooks already (by hand): for a delete that is the outcome wanted, and so it is for an
+        // application Payment (what it settled is open again either way).
+        gone = (operation === 'delete' || !!application) && (current.status === 400 || current.status === 404 || (current.ok && !e));
         return current;
       }
       const body = { Id: id, SyncToken: String(e.SyncToken) };
@@ -54,6 +59,15 @@ export function createVoider(
       c,
       ...(gone ? { message: `${entity} ${id} was no longer in QuickBooks` } : {}),
     });
+    if (c.class === 'accepted' && application) {
+      const after = gone ? undefined : (entityFrom(resp, entity) as { SyncToken?: string } | undefined);
+      const { syncToken: _old, ...app } = application;
+      return {
+        externalRef: { ...input.externalRef, application: { ...app, ...(after?.SyncToken !== undefined ? { syncToken: String(after.SyncToken) } : {}), voided: 'voided' } },
+        activityAttempt,
+        alreadyGone: gone,
+      };
+    }
     if (c.class === 'accepted') {
       const after = gone || operation === 'delete' ? undefined : (entityFrom(resp, entity) as { SyncToken?: string } | undefined);
       const { syncToken: _old, ...ref } = input.externalRef;

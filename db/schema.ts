@@ -19,6 +19,7 @@ import type {
   MappingCheck,
   ReadinessCheck,
 } from '../domain/sync.ts';
+import type { Drift } from '../domain/drift.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -126,6 +127,11 @@ export const syncs = pgTable(
     txnDate: text('txn_date'),
     blockedSince: ts('blocked_since'),
     slaDueAt: ts('sla_due_at'),
+    /**
+     * What happened to the QuickBooks entity after the sync (domain/drift.ts), written by the reference refresh for a
+     * record whose sync has finished, and by the record's workflow when it decides on it.
+     */
+    drift: jsonb('drift').$type<Drift | null>(),
     /** The workflow's change counter; an upsert only wins when it is newer. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -137,6 +143,8 @@ export const syncs = pgTable(
     index('syncs_txn_date_idx').on(t.tenantId, t.txnDate),
     index('syncs_tenant_number_idx').on(t.tenantId, t.number),
     uniqueIndex('syncs_record_idx').on(t.tenantId, t.recordType, t.sourceId),
+    // The reference refresh finds the record a changed QuickBooks transaction belongs to.
+    index('syncs_external_ref_idx').on(t.tenantId, sql`(${t.externalRef}->>'entity')`, sql`(${t.externalRef}->>'qboId')`),
   ],
 );
 

@@ -7,12 +7,14 @@ import type { RecordActionName } from './permissions.ts';
 import { isTerminalState, type FailureClass, type SyncState } from './vocabulary.ts';
 
 /** Every human action on a record, in the order the console offers them. */
-export const RECORD_ACTION_NAMES = ['retry', 'link', 'create-anyway', 'escalate', 'assign', 'cancel'] as const satisfies readonly RecordActionName[];
+export const RECORD_ACTION_NAMES = ['accept-quickbooks', 'push-again', 'retry', 'link', 'create-anyway', 'escalate', 'assign', 'cancel'] as const satisfies readonly RecordActionName[];
 
 /** Where a record stands, as far as its actions are concerned (a `SyncStatus` or a projection row will do). */
 export interface ActionContext {
   state: SyncState;
   failureClass: FailureClass | null;
+  /** What changed in QuickBooks after the sync, if anything (domain/drift.ts). */
+  drift?: { kind: string } | null;
 }
 
 const onlyWhileBlocked = (what: string, state: SyncState) => `${what} is only possible while the record is blocked; it is ${state.replace(/_/g, ' ')}.`;
@@ -32,8 +34,16 @@ const LINK_REFUSALS: Partial<Record<FailureClass, string>> = {
  * Why `action` does not fit a record in this state, as the sentence the person who asked reads (the workflow's
  * validators throw it, the console shows it as a 422); `null` when it fits.
  */
-export function actionRefusal(action: RecordActionName, { state, failureClass }: ActionContext): string | null {
+export function actionRefusal(action: RecordActionName, { state, failureClass, drift }: ActionContext): string | null {
+  // A record whose QuickBooks entity changed after the sync waits for one decision: whose version stands.
+  const decidable = !!drift && (state === 'synced' || state === 'linked' || state === 'blocked');
+  if (drift && state === 'blocked' && (action === 'retry' || action === 'link' || action === 'create-anyway')) {
+    return 'QuickBooks\' copy of this record was changed there after the sync: keep QuickBooks\' version, or push AWRA\'s version again.';
+  }
   switch (action) {
+    case 'accept-quickbooks':
+    case 'push-again':
+      return decidable ? null : 'Nothing was changed in QuickBooks after this record synced, so there is no version to choose.';
     case 'retry':
       if (state !== 'blocked') return onlyWhileBlocked('A retry', state);
       return failureClass === 'duplicate_risk'

@@ -1,3 +1,4 @@
+import { snapshotOf } from './drift.ts';
 import type { AwraRecord } from './records.ts';
 import type { DuplicateCandidate, ExternalRef } from './sync.ts';
 
@@ -19,12 +20,14 @@ export function isOurs(record: AwraRecord, e: QboRow): boolean {
 /** The reference to a QuickBooks entity this record became, was found to be, or was linked to. */
 export function externalRefFrom(entity: string, e: QboRow, url?: string): ExternalRef {
   const docNumber = e.DocNumber as string | undefined;
+  const sent = snapshotOf(entity, e);
   return {
     entity,
     qboId: String(e.Id),
     ...(e.SyncToken !== undefined ? { syncToken: String(e.SyncToken) } : {}),
     ...(docNumber ? { docNumber } : {}),
     ...(url ? { url } : {}),
+    ...(sent ? { sent } : {}),
   };
 }
 

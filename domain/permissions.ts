@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   'sync.assign': { roles: READERS, allows: 'assign a record' },
   'sync.cancel': { roles: READERS, allows: "cancel a record's sync" },
   'sync.retry': { roles: ['admin'], allows: 'retry a record' },
+  'sync.accept-quickbooks': { roles: READERS, allows: "keep QuickBooks' version of a record changed there" },
+  'sync.push-again': { roles: READERS, allows: "push AWRA's version of a record changed in QuickBooks again" },
   'sync.escalate': { roles: ['admin'], allows: 'escalate a record' },
   'bulk-retry': { roles: ['admin'], allows: 'retry a whole group of the queue' },
   'mappings.set': { roles: ['admin'], allows: 'set and remove mappings' },
@@ -78,6 +80,8 @@ export const RECORD_ACTION_PERMISSIONS = {
   escalate: 'sync.escalate',
   assign: 'sync.assign',
   cancel: 'sync.cancel',
+  'accept-quickbooks': 'sync.accept-quickbooks',
+  'push-again': 'sync.push-again',
 } as const satisfies Record<string, Permission>;
 
 export type RecordActionName = keyof typeof RECORD_ACTION_PERMISSIONS;

@@ -7,10 +7,12 @@ import { FAILURE_CLASS_LABELS, RECORD_TYPE_LABELS, type FailureClass, type Recor
  * one thing to fix, not twelve. A root cause is
  * - `mapping`: one (kind, key) reference without a usable QuickBooks mapping (a record with two gaps is in two groups);
  * - `check`: one failed readiness check, by its id;
- * - `class`: otherwise the failure class with QuickBooks' error code (or HTTP status) of the last attempt.
+ * - `class`: otherwise the failure class with QuickBooks' error code (or HTTP status) of the last attempt;
+ * - `drift`: the record's QuickBooks entity was deleted, voided or changed there after the sync (by kind), whether
+ *   the record is synced (no failure class) or holds a newer AWRA version for the decision.
  * Every root cause belongs to one tenant, because mappings and QuickBooks companies do.
  */
-export type RootCauseKind = 'mapping' | 'check' | 'class';
+export type RootCauseKind = 'mapping' | 'check' | 'class' | 'drift';
 
 export interface RootCause {
   tenantId: string;
@@ -19,9 +21,10 @@ export interface RootCause {
   refKind: string | null;
   /** AWRA key of a mapping gap. */
   refKey: string | null;
-  /** Mapping problem (missing | stale | not_synced), readiness check id, or QuickBooks code / "HTTP 503". */
+  /** Mapping problem (missing | stale | not_synced), readiness check id, QuickBooks code / "HTTP 503", or drift kind. */
   code: string | null;
-  failureClass: FailureClass;
+  /** Null only for drift on a synced record. */
+  failureClass: FailureClass | null;
 }
 
 export interface RootCauseBreakdown {
@@ -54,10 +57,14 @@ export function rootCauseTitle(rc: RootCause, checkLabel?: string | null): strin
     }
     case 'check':
       return `Readiness check failed: ${checkLabel ?? rc.code ?? 'unknown check'}`;
+    case 'drift': {
+      const kind = rc.code === 'deleted' || rc.code === 'voided' ? ` (${rc.code} there)` : '';
+      return `Changed in QuickBooks after sync${kind}${rc.failureClass ? ': a newer AWRA version waits for the decision' : ''}`;
+    }
     case 'class': {
       if (rc.failureClass === 'authorization') return `The QuickBooks connection of ${rc.tenantId} needs attention`;
       const code = rc.code ? (rc.code.startsWith('HTTP') ? ` (${rc.code})` : ` (QuickBooks error ${rc.code})`) : '';
-      return `${FAILURE_CLASS_LABELS[rc.failureClass]}${code}`;
+      return `${rc.failureClass ? FAILURE_CLASS_LABELS[rc.failureClass] : 'Unknown cause'}${code}`;
     }
   }
 }

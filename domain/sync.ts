@@ -1,3 +1,4 @@
+import type { Drift, QboSnapshot } from './drift.ts';
 import type { RefKind } from './required-mappings.ts';
 import type { FailureClass, Owner, RecordType, SyncState } from './vocabulary.ts';
 
@@ -29,6 +30,24 @@ export interface ExternalRef {
   url?: string;
   /** Set once AWRA voided the record and it was voided, deleted or closed in QuickBooks to match. */
   voided?: 'voided' | 'deleted' | 'closed';
+  /** A credit note applied to invoices: the QuickBooks Payment that applies its CreditMemo to them. */
+  application?: CreditApplicationRef;
+  /** Deleted or voided in QuickBooks after the sync, and a person accepted it (domain/drift.ts). */
+  goneInQuickBooks?: 'deleted' | 'voided';
+  /** What QuickBooks held right after this product wrote or linked it (transactions): drift is measured from it. */
+  sent?: QboSnapshot;
+}
+
+/**
+ * The zero-total Payment through which QuickBooks applies a credit memo to invoices (qbo/mappers.ts
+ * `creditApplicationPayload`): set once QuickBooks accepted it; `voided` once AWRA's void of the credit note voided it.
+ */
+export interface CreditApplicationRef {
+  entity: 'Payment';
+  qboId: string;
+  syncToken?: string;
+  url?: string;
+  voided?: 'voided';
 }
 
 /** What QuickBooks said for one push attempt. */
@@ -78,6 +97,11 @@ export interface SyncStatus {
   escalatedTo: string | null;
   blockedSince: string | null;
   slaDueAt: string | null;
+  /**
+   * What happened to the QuickBooks entity after the sync (DESIGN.md §4), or null. Undefined while a run has not
+   * read it: the projection then keeps what the reference refresh wrote.
+   */
+  drift?: Drift | null;
   /** Increases with every change; projection writes keep only the newest. */
   seq: number;
 }

@@ -1,3 +1,4 @@
+import type { ExternalRef } from './sync.ts';
 import type { RecordType } from './vocabulary.ts';
 
 /**
@@ -25,3 +26,14 @@ export function voidOperationFor(recordType: RecordType): VoidOperation | undefi
 
 /** "voided", "deleted", "closed": what was done in QuickBooks, in a sentence. */
 export const VOID_DONE: Record<VoidOperation, 'voided' | 'deleted' | 'closed'> = { void: 'voided', delete: 'deleted', close: 'closed' };
+
+/**
+ * What AWRA's void of a synced record still has to change in QuickBooks, in order. An applied credit note's
+ * application Payment goes first, so the invoices it settled are open again before the CreditMemo that funded it is
+ * voided; then the entity itself. A step already done (after a refusal and a retry) is not repeated.
+ */
+export type VoidStep = 'application' | 'entity';
+
+export function voidSteps(ref: ExternalRef): VoidStep[] {
+  return [...(ref.application && !ref.application.voided ? (['application'] as const) : []), ...(ref.voided ? [] : (['entity'] as const))];
+}

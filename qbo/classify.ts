@@ -407,3 +407,11 @@ function str(v: unknown): string | undefined {
   if (typeof v === 'number') return String(v);
   return undefined;
 }
+
+/**
+ * Does QuickBooks' answer to a read by Id say the entity is gone (deleted)? It answers 400 with 610 "Object Not
+ * Found" for a deleted transaction (qbo-api.md §4); some gateways answer 404.
+ */
+export function readsAsDeleted(httpStatus: number, c: Pick<QboClassification, 'code'>): boolean {
+  return c.code === '610' || httpStatus === 404;
+}

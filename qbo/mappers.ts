@@ -121,6 +121,17 @@ export function duplicateLookupQuery(record: AwraRecord): { entity: QboEntityNam
   }
 }
 
+/**
+ * The QBO query that finds the Payments which may be a credit note's application made earlier (an answer lost): the
+ * customer's payments on the credit note's date, among which ours carries the audit note and links the CreditMemo
+ * (domain/credit-application.ts). By customer and date rather than by PaymentRefNum: the reference does not confirm
+ * that PaymentRefNum can be filtered on, while TxnDate and CustomerRef are the filters every QBO client uses.
+ */
+export function creditApplicationLookupQuery(record: AwraRecordOf<'credit_note'>, refs: ReadonlyMap<string, ResolvedRef>): string {
+  const customer = new Refs(record, refs).get('customer', record.data.customerId).value;
+  return `select * from Payment where CustomerRef = ${qboQueryLiteral(customer)} and TxnDate = ${qboQueryLiteral(record.data.txnDate)}`;
+}
+
 /** Looks up resolved references; a miss is a programming error because the workflow checks mappings first. */
 class Refs {
   constructor(

@@ -14,7 +14,7 @@ import { getTenant } from '../db/queries/tenants.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { RecordType } from '../domain/vocabulary.ts';
 import { isTerminalState, type SyncState } from '../domain/vocabulary.ts';
-import type { SyncCarry, SyncRecordInput } from '../workflows/sync-record/types.ts';
+import type { DriftDecision, SyncCarry, SyncRecordInput } from '../workflows/sync-record/types.ts';
 import { syncWorkflowId } from '../domain/workflow-id.ts';
 import { afterConnect } from './schedules.ts';
 import { startResumeWaiting } from './resume.ts';
@@ -38,7 +38,7 @@ export interface DeliveryDeps {
 export async function deliverRecordVersion(
   deps: DeliveryDeps,
   key: { tenantId: string; recordType: RecordType; sourceId: string },
-  opts: { restart?: boolean } = {},
+  opts: { restart?: boolean; driftDecision?: DriftDecision } = {},
 ): Promise<void> {
   const latest = await latestRecordVersion(deps.db, key);
   if (latest === undefined) return;
@@ -76,6 +76,7 @@ export async function deliverRecordVersion(
         slaSeconds: tenant.slaSeconds ?? deps.defaultSlaSeconds,
         ...deps.workflowDefaults,
         ...(carry ? { carry } : {}),
+        ...(opts.driftDecision ? { driftDecision: opts.driftDecision } : {}),
       },
     ],
     signal: sourceUpdatedSignal,

@@ -11,7 +11,7 @@ export interface RefreshReferencesInput {
  * Refreshes a realm's cached QuickBooks lists and flags stale mappings. Run by a Temporal Schedule per realm, and
  * right away when QuickBooks sends a webhook or the tenant (re)connects.
  */
-export async function refreshReferences(input: RefreshReferencesInput): Promise<{ mode: string; changed: number; staled: number; restored: number }> {
+export async function refreshReferences(input: RefreshReferencesInput): Promise<{ mode: string; changed: number; staled: number; restored: number; drifted: number }> {
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',

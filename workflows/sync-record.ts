@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import { registerHandlers } from './sync-record/handlers.ts';
+import { decide } from './sync-record/drift.ts';
 import { RecordSync } from './sync-record/state.ts';
 import { checkDuplicates, checkMappings, checkReady, link, prepare, push, takeVersion, voided } from './sync-record/steps.ts';
 import type { SyncRecordInput, SyncResult } from './sync-record/types.ts';
@@ -54,6 +55,11 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     takeVersion(sync, prep, version);
     if (prep.record.status === 'void') {
       if ((await voided(sync, prep.record, version)) === 'done' && finished()) return result();
+      continue;
+    }
+    const decided = await decide(sync, prep.record);
+    if (decided !== 'next') {
+      if (decided === 'done' && finished()) break;
       continue;
     }
     if ((await checkReady(sync, prep)) === 'again') continue;

@@ -60,6 +60,8 @@ export interface CloseEvidence {
   closedPeriod: boolean;
   /** A newer version AWRA sent that the sync has not taken yet (it is being delivered). */
   pendingVersion: number | null;
+  /** Changed in QuickBooks after the sync (deleted, voided, changed): not ready until finance decides. */
+  drift: { kind: string; fields: string[] } | null;
 }
 
 export interface CloseReadiness extends Period {
@@ -76,6 +78,8 @@ export interface CloseReadiness extends Period {
   notStarted: number;
   /** Records whose sync still works on an older version than the newest AWRA sent. */
   behind: number;
+  /** Records whose QuickBooks entity changed there after the sync, waiting for finance to decide. */
+  drifted: number;
   records: CloseEvidence[];
   truncated: boolean;
 }
@@ -100,7 +104,7 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
   const rows = (await db.execute(sql`
     select s.workflow_id, s.number, s.record_type, s.txn_date, s.state, s.failure_class, s.owner, s.assignee, s.action_needed,
            s.currency, s.amount_minor::text as amount_minor, s.external_ref->>'qboId' as qbo_id, s.external_ref->>'entity' as qbo_entity,
-           s.retry_count,
+           s.retry_count, s.drift->>'kind' as drift_kind, s.drift->'fields' as drift_fields,
            (select count(*)::int from sync_attempts a where a.workflow_id = s.workflow_id) as attempts,
            la.code as last_code, la.message as last_message, la.detail as last_detail,
            fe.message as resolution,
@@ -153,6 +157,7 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
     resolution: s(r.resolution),
     closedPeriod: r.closed_period === true || r.closed_period === 't',
     pendingVersion: null,
+    drift: r.drift_kind ? { kind: String(r.drift_kind), fields: (r.drift_fields as string[] | null) ?? [] } : null,
   }));
 
   // What Postgres has but the syncs do not (yet): versions never delivered, or newer than the one being synced.
@@ -185,13 +190,15 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
       resolution: null,
       closedPeriod: false,
       pendingVersion: r.version,
+      drift: null,
     });
   }
   records.sort((a, b) => (a.txnDate ?? '').localeCompare(b.txnDate ?? '') || a.number.localeCompare(b.number));
 
   // Aggregates over every record of the period, not only the listed ones.
   const agg = (await db.execute(sql`
-    select state, failure_class, owner, currency, count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total
+    select state, failure_class, owner, currency, count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total,
+           count(*) filter (where drift is not null)::int as drifted
       from syncs where tenant_id = ${tenantId} and txn_date >= ${p.from} and txn_date < ${p.until}
      group by state, failure_class, owner, currency`)) as unknown as Row[];
   const byState = new Map<SyncState, number>();
@@ -199,8 +206,10 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
   const byClass = new Map<FailureClass, number>();
   const blocked = new Map<string, number>();
   let total = 0;
+  let drifted = 0;
   for (const r of agg) {
     const n = Number(r.n);
+    drifted += Number(r.drifted ?? 0);
     const state = r.state as SyncState;
     total += n;
     byState.set(state, (byState.get(state) ?? 0) + n);
@@ -236,6 +245,7 @@ export async function closeReadiness(db: Db, tenantId: string, p: Period, limit 
     closedPeriodRecords: Number(closed[0]?.n ?? 0),
     notStarted: notStartedRows.length,
     behind: owed.length - notStartedRows.length,
+    drifted,
     records,
     truncated: rows.length > limit || rows.length + notStartedRows.length > limit,
   };
@@ -259,6 +269,7 @@ const CSV_COLUMNS: Array<[string, (r: CloseEvidence) => string | number | null]>
   ['resolution', (r) => r.resolution],
   ['action_needed', (r) => r.actionNeeded],
   ['closed_period', (r) => (r.closedPeriod ? 'yes' : 'no')],
+  ['changed_in_quickbooks', (r) => (r.drift ? [r.drift.kind, ...r.drift.fields].join(' ') : null)],
   ['workflow_id', (r) => r.workflowId],
 ];
 

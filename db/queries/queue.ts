@@ -26,7 +26,8 @@ export interface QueueRecord {
   recordType: RecordType;
   sourceId: string;
   number: string;
-  failureClass: FailureClass;
+  /** Null for a synced record whose QuickBooks entity changed after the sync. */
+  failureClass: FailureClass | null;
   owner: Owner | null;
   assignee: string | null;
   escalatedTo: string | null;
@@ -68,11 +69,11 @@ export interface QueuePage {
 const keyText = textField({ label: 'A group key part', max: 500, keepSpaces: true });
 const keySchema = z.tuple([
   keyText,
-  z.enum(['mapping', 'check', 'class']),
+  z.enum(['mapping', 'check', 'class', 'drift']),
   keyText.nullable(),
   keyText.nullable(),
   keyText.nullable(),
-  z.enum(FAILURE_CLASSES),
+  z.enum(FAILURE_CLASSES).nullable(),
 ]);
 
 export function encodeGroupKey(rc: RootCause): string {
@@ -90,15 +91,19 @@ export function decodeGroupKey(key: string): RootCause | undefined {
   }
 }
 
+/** A finished record whose QuickBooks entity changed after the sync is finance's to decide on. */
+const OWNER = sql`(case when s.state = 'blocked' then s.owner else 'finance' end)`;
+
 function causeCte(f: QueueFilter, group?: RootCause): SQL {
-  const conds: SQL[] = [sql`s.state = 'blocked'`];
+  // Blocked records, and finished ones whose QuickBooks entity changed there after the sync (drift).
+  const conds: SQL[] = [sql`(s.state = 'blocked' or (s.drift is not null and s.state in ('synced', 'linked')))`];
   if (f.tenantId) conds.push(sql`s.tenant_id = ${f.tenantId}`);
-  if (f.owner) conds.push(sql`s.owner = ${f.owner}`);
+  if (f.owner) conds.push(sql`${OWNER} = ${f.owner}`);
   if (f.failureClass) conds.push(sql`s.failure_class = ${f.failureClass}`);
   if (f.recordType) conds.push(sql`s.record_type = ${f.recordType}`);
   if (f.assignee) conds.push(sql`s.assignee = ${f.assignee}`);
   if (group) {
-    conds.push(sql`s.tenant_id = ${group.tenantId}`, sql`s.failure_class = ${group.failureClass}`);
+    conds.push(sql`s.tenant_id = ${group.tenantId}`, sql`s.failure_class is not distinct from ${group.failureClass}::text`);
   }
   const groupConds = group
     ? sql`where c.cause = ${group.cause}
@@ -108,9 +113,10 @@ function causeCte(f: QueueFilter, group?: RootCause): SQL {
     : sql``;
   return sql`
     b as (
-      select s.workflow_id, s.tenant_id, s.record_type, s.source_id, s.number, s.failure_class, s.owner, s.assignee,
-             s.escalated_to, s.action_needed, s.currency, s.amount_minor, s.retry_count, s.blocked_since, s.sla_due_at,
-             s.mappings, s.readiness, la.code as last_code, la.message as last_message, la.http_status as last_status
+      select s.workflow_id, s.tenant_id, s.record_type, s.source_id, s.number, s.failure_class, ${OWNER} as owner, s.assignee,
+             s.escalated_to, s.action_needed, s.currency, s.amount_minor, s.retry_count,
+             coalesce(s.blocked_since, (s.drift->>'detectedAt')::timestamptz) as blocked_since, s.sla_due_at,
+             s.mappings, s.readiness, s.drift, la.code as last_code, la.message as last_message, la.http_status as last_status
         from syncs s
         left join lateral (
           select a.code, a.message, a.http_status
@@ -122,14 +128,24 @@ function causeCte(f: QueueFilter, group?: RootCause): SQL {
        where ${sql.join(conds, sql` and `)}
     ),
     c1 as (
-      select b.workflow_id, 'mapping'::text as cause, m->>'kind' as ref_kind, m->>'key' as ref_key,
-             coalesce(m->>'problem', 'missing') as code, null::text as label, m->>'reason' as sample
+      select b.workflow_id, 'drift'::text as cause, null::text as ref_kind, null::text as ref_key, b.drift->>'kind' as code,
+             null::text as label,
+             case b.drift->>'kind'
+               when 'changed' then 'Changed in QuickBooks: '
+                 || coalesce(nullif(array_to_string(array(select jsonb_array_elements_text(b.drift->'fields')), ', '), ''), 'which parts is not known')
+               else initcap(b.drift->>'kind') || ' in QuickBooks'
+             end as sample
+        from b
+       where b.drift is not null
+      union all
+      select b.workflow_id, 'mapping'::text, m->>'kind', m->>'key',
+             coalesce(m->>'problem', 'missing'), null::text, m->>'reason'
         from b cross join lateral jsonb_array_elements(b.mappings) m
-       where b.failure_class = 'mapping' and m->>'ok' = 'false'
+       where b.failure_class = 'mapping' and m->>'ok' = 'false' and b.drift is null
       union all
       select b.workflow_id, 'check'::text, null::text, null::text, r->>'id', r->>'label', r->>'message'
         from b cross join lateral jsonb_array_elements(b.readiness) r
-       where b.failure_class = 'source_data' and r->>'ok' = 'false'
+       where b.failure_class = 'source_data' and r->>'ok' = 'false' and b.drift is null
     ),
     c as (
       select * from c1
@@ -159,7 +175,7 @@ function rootCauseOf(r: Row): RootCause {
     refKind: str(r.ref_kind),
     refKey: str(r.ref_key),
     code: str(r.code),
-    failureClass: r.failure_class as FailureClass,
+    failureClass: (r.failure_class ?? null) as FailureClass | null,
   };
 }
 
@@ -174,7 +190,7 @@ function recordOf(r: Row): QueueRecord {
     recordType: r.record_type as RecordType,
     sourceId: String(r.source_id),
     number: String(r.number),
-    failureClass: r.failure_class as FailureClass,
+    failureClass: (r.failure_class ?? null) as FailureClass | null,
     owner: (str(r.owner) as Owner | null) ?? null,
     assignee: str(r.assignee),
     escalatedTo: str(r.escalated_to),
@@ -214,10 +230,10 @@ export async function queueGroups(db: Db, f: QueueFilter, opts: { limit?: number
   if (groups.length === 0) return { groups: [], totalGroups: 0, totalRecords };
 
   const inPage = sql.join(
-    groups.map((g) => sql`(${g.tenant_id}::text, ${g.cause}::text, ${str(g.ref_kind) ?? ''}::text, ${str(g.ref_key) ?? ''}::text, ${str(g.code) ?? ''}::text, ${g.failure_class}::text)`),
+    groups.map((g) => sql`(${g.tenant_id}::text, ${g.cause}::text, ${str(g.ref_kind) ?? ''}::text, ${str(g.ref_key) ?? ''}::text, ${str(g.code) ?? ''}::text, ${str(g.failure_class) ?? ''}::text)`),
     sql`, `,
   );
-  const pageCond = sql`(tenant_id, cause, coalesce(ref_kind, ''), coalesce(ref_key, ''), coalesce(code, ''), failure_class) in (${inPage})`;
+  const pageCond = sql`(tenant_id, cause, coalesce(ref_kind, ''), coalesce(ref_key, ''), coalesce(code, ''), coalesce(failure_class, '')) in (${inPage})`;
   const [breakdownRows, previewRows] = await Promise.all([
     db.execute(sql`with ${cte}
       select ${GROUP_COLS}, record_type, currency, count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { syncAttempts, syncEvents, syncs, type SyncRow } from '../schema.ts';
 import type { DependencyState } from '../../domain/mapping-gaps.ts';
+import type { Drift } from '../../domain/drift.ts';
 import type { ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
 
 export type { ProjectionFacts };
@@ -36,6 +37,8 @@ export async function projectSync(db: Db, status: SyncStatus, events: SyncEvent[
     txnDate: facts.txnDate ?? null,
     seq: status.seq,
     updatedAt: new Date(),
+    // Undefined: this run has not read the drift, so the refresh's finding stays as it is.
+    ...(status.drift !== undefined ? { drift: status.drift } : {}),
   };
   await db.transaction(async (tx) => {
     const { workflowId: _id, ...update } = values;
@@ -77,6 +80,35 @@ export async function getSyncChain(db: Db, workflowId: string) {
     db.select().from(syncAttempts).where(eq(syncAttempts.workflowId, workflowId)).orderBy(asc(syncAttempts.attemptNo)),
   ]);
   return { events, attempts };
+}
+
+/** Finished syncs of a tenant whose QuickBooks entity is one of these (entity, id) pairs: what drift is checked on. */
+export async function syncsByQboEntity(db: Db, tenantId: string, entity: string, qboIds: readonly string[]): Promise<SyncRow[]> {
+  if (qboIds.length === 0) return [];
+  return db
+    .select()
+    .from(syncs)
+    .where(
+      and(
+        eq(syncs.tenantId, tenantId),
+        sql`(${syncs.externalRef}->>'entity') = ${entity}`,
+        inArray(sql`(${syncs.externalRef}->>'qboId')`, [...qboIds]),
+        inArray(syncs.state, ['synced', 'linked']),
+      ),
+    );
+}
+
+/**
+ * Records what the reference refresh found about a finished sync's QuickBooks entity. Only while the record is still
+ * synced or linked: a sync that has started again is the workflow's to write, and it looks at QuickBooks itself.
+ */
+export async function writeDrift(db: Db, workflowId: string, drift: Drift | null): Promise<boolean> {
+  const rows = await db
+    .update(syncs)
+    .set({ drift, updatedAt: new Date() })
+    .where(and(eq(syncs.workflowId, workflowId), inArray(syncs.state, ['synced', 'linked'])))
+    .returning({ workflowId: syncs.workflowId });
+  return rows.length > 0;
 }
 
 /** The projected state of the records with these source ids (the records a record depends on). */

@@ -7,8 +7,8 @@ const blocked = (failureClass: FailureClass) => ({ state: 'blocked' as const, fa
 const IN_FLIGHT = SYNC_STATES.filter((s) => s !== 'blocked' && !(TERMINAL_STATES as readonly SyncState[]).includes(s));
 
 describe('the actions a record allows', () => {
-  it('names the same six actions as the permission table, in the order the console offers them', () => {
-    expect([...RECORD_ACTION_NAMES]).toEqual(['retry', 'link', 'create-anyway', 'escalate', 'assign', 'cancel']);
+  it('names the same eight actions as the permission table, in the order the console offers them', () => {
+    expect([...RECORD_ACTION_NAMES]).toEqual(['accept-quickbooks', 'push-again', 'retry', 'link', 'create-anyway', 'escalate', 'assign', 'cancel']);
     expect([...RECORD_ACTION_NAMES].sort()).toEqual(Object.keys(RECORD_ACTION_PERMISSIONS).sort());
   });
 
@@ -45,6 +45,22 @@ describe('the actions a record allows', () => {
     for (const c of FAILURE_CLASSES) {
       for (const action of allowedActions(blocked(c))) expect(actionRefusal(action, blocked(c)), `${action} on ${c}`).toBeNull();
     }
+  });
+});
+
+describe('deciding on a record changed in QuickBooks after its sync', () => {
+  const changed = { kind: 'changed' };
+  it('offers both versions on a synced record with drift, and nothing to decide without it', () => {
+    expect(allowedActions({ state: 'synced', failureClass: null, drift: changed })).toEqual(['accept-quickbooks', 'push-again']);
+    expect(allowedActions({ state: 'linked', failureClass: null, drift: { kind: 'deleted' } })).toEqual(['accept-quickbooks', 'push-again']);
+    expect(actionRefusal('push-again', { state: 'synced', failureClass: null, drift: null })).toBe(
+      'Nothing was changed in QuickBooks after this record synced, so there is no version to choose.',
+    );
+  });
+
+  it('holds a newer version for the decision: no retry, link or create anyway meanwhile', () => {
+    expect(allowedActions({ state: 'blocked', failureClass: 'duplicate_risk', drift: changed })).toEqual(['accept-quickbooks', 'push-again', 'escalate', 'assign', 'cancel']);
+    expect(actionRefusal('create-anyway', { state: 'blocked', failureClass: 'duplicate_risk', drift: changed })).toMatch(/keep QuickBooks' version, or push AWRA's version again/);
   });
 });
 

@@ -38,7 +38,7 @@ export function closeReadinessApi() {
       until: r.until,
       total: r.total,
       ready: summary.ready,
-      summary: { synced: summary.synced, blocked: summary.blocked, inProgress: summary.inProgress, cancelled: summary.cancelled, notStarted: r.notStarted, behind: r.behind },
+      summary: { synced: summary.synced, blocked: summary.blocked, inProgress: summary.inProgress, cancelled: summary.cancelled, notStarted: r.notStarted, behind: r.behind, changedInQuickBooks: summary.drifted },
       byState: Object.fromEntries(r.byState.map((s) => [s.state, s.records])),
       byOwner: Object.fromEntries(r.byOwner.map((o) => [o.owner, o.records])),
       byFailureClass: Object.fromEntries(r.byFailureClass.map((f) => [f.failureClass, f.records])),

@@ -104,7 +104,7 @@ export function recordsApi() {
       return c.json({
         workflowId, ...ref, version, state: 'queued', failureClass: null, owner: 'system',
         actionNeeded: null, retryCount: 0, readiness: [], mappings: [], duplicateCandidates: [], attempts: [],
-        externalRef: null, events: [], temporalUrl,
+        externalRef: null, drift: null, events: [], temporalUrl,
       });
     }
     const { events, attempts } = await getSyncChain(db, workflowId);
@@ -125,6 +125,7 @@ export function recordsApi() {
       duplicateCandidates: row.duplicateCandidates,
       attempts: attempts.map(({ id: _id, workflowId: _w, tenantId: _t, ...a }) => a),
       externalRef: row.externalRef,
+      drift: row.drift ?? null,
       assignee: row.assignee,
       escalatedTo: row.escalatedTo,
       blockedSince: row.blockedSince,

@@ -15,6 +15,8 @@ import {
   retryUpdate,
   sourceUpdatedSignal,
   stateQuery,
+  acceptQuickBooksUpdate,
+  pushAgainUpdate,
   type Actor,
 } from './messages.ts';
 import type { RecordSync } from './state.ts';
@@ -153,6 +155,26 @@ export function registerHandlers(sync: RecordSync): void {
       },
     },
   );
+  // A record held because its QuickBooks entity changed there: keep QuickBooks' version, or push AWRA's again.
+  for (const [update, action, decision] of [
+    [acceptQuickBooksUpdate, 'accept-quickbooks', 'accept_quickbooks'],
+    [pushAgainUpdate, 'push-again', 'push_awra'],
+  ] as const) {
+    setHandler(
+      update,
+      (req) => {
+        sync.driftDecision = { decision, actor: req.actor };
+        triggers.add('decision');
+        return status;
+      },
+      {
+        validator: (req) => {
+          requireActor(req);
+          requireAllowed(action);
+        },
+      },
+    );
+  }
   setHandler(
     cancelUpdate,
     (req) => {

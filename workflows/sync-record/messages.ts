@@ -31,5 +31,8 @@ export const createAnywayUpdate = defineUpdate<SyncStatus, [Actor]>('createAnywa
 export const escalateUpdate = defineUpdate<SyncStatus, [EscalateRequest]>('escalate');
 export const assignUpdate = defineUpdate<SyncStatus, [AssignRequest]>('assign');
 export const cancelUpdate = defineUpdate<SyncStatus, [CancelRequest]>('cancel');
+/** Decisions on a record whose QuickBooks entity was changed there after the sync (domain/drift.ts). */
+export const acceptQuickBooksUpdate = defineUpdate<SyncStatus, [Actor]>('acceptQuickBooks');
+export const pushAgainUpdate = defineUpdate<SyncStatus, [Actor]>('pushAgain');
 /** Sent by the push activity when QuickBooks' answer will be retried by itself, so the record shows "retrying". */
 export const pushRetryingSignal = defineSignal<[PushRetrying]>('pushRetrying');

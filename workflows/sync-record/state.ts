@@ -6,13 +6,13 @@ import { FailureClassAttr, OwnerAttr, RecordNumberAttr, SyncStateAttr } from '..
 import { syncActivities, type SyncActivities } from './activities.ts';
 import type { CancelRequest, LinkRequest } from './messages.ts';
 import { formatWait } from './texts.ts';
-import type { SyncRecordInput } from './types.ts';
+import type { DriftDecision, PreparedSync, SyncRecordInput } from './types.ts';
 
 const DEFAULT_SLA_SECONDS = 86_400;
 const DEFAULT_WAIT_RECHECK_SECONDS = 300;
 const MAX_WAIT_RECHECK_MS = 6 * 3600 * 1000;
 
-export type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel' | 'recheck';
+export type Trigger = 'version' | 'mapping' | 'connection' | 'retry' | 'link' | 'create_anyway' | 'cancel' | 'recheck' | 'decision';
 
 /** What a healing wait checks by itself on its timer; a trigger when the wait is over. */
 export type Probe = () => Promise<Trigger | undefined>;
@@ -35,8 +35,19 @@ export class RecordSync {
   createAnyway: boolean;
   cancelRequest: CancelRequest | undefined;
   linkRequest: LinkRequest | undefined;
+  /** A person's decision on the record's QuickBooks entity having changed there since the sync, until carried out. */
+  driftDecision: DriftDecision | undefined;
+  /** "Push AWRA's version again" was chosen: the next push replaces what QuickBooks holds. */
+  overwrite = false;
+  /** The AWRA version a push held back because QuickBooks' entity changed there, while it waits for the decision. */
+  heldVersion: number | undefined;
   /** The logical attempt of the push in flight, while one is: what a "retrying" report must name to be taken. */
   pushing: { attemptNo: number; retryBase: number } | undefined;
+  /**
+   * The version QuickBooks accepted in this run: a credit note whose application to invoices failed after its
+   * CreditMemo was accepted retries only the application, instead of sending the CreditMemo again.
+   */
+  acceptedVersion: number | undefined;
 
   private readonly pending: SyncEvent[] = [];
   private lastBlock: { failureClass: FailureClass | null; blockedSince: string | null; slaDueAt: string | null } | undefined;
@@ -73,6 +84,7 @@ export class RecordSync {
     this.logicalAttempt = carry?.logicalAttempt ?? 0;
     this.latestVersion = input.version;
     this.createAnyway = carry?.createAnyway ?? false;
+    this.driftDecision = input.driftDecision;
     this.act = syncActivities(input.retry);
     this.firstRecheckMs = (input.waitRecheckSeconds ?? DEFAULT_WAIT_RECHECK_SECONDS) * 1000;
     this.recheckMs = this.firstRecheckMs;
@@ -262,4 +274,18 @@ export class RecordSync {
       if (this.hasUnprojectedEvents()) await this.project();
     }
   }
+}
+
+/** What every write of the record to QuickBooks sends its activity: whose, which logical attempt, the references, the company. */
+export function writeInput(sync: RecordSync, prep: PreparedSync, requestId: string) {
+  return {
+    tenantId: sync.input.tenantId,
+    workflowId: sync.workflowId,
+    record: prep.record,
+    refs: prep.mapping!.refs,
+    requestId,
+    attemptNo: sync.logicalAttempt,
+    homeCurrency: prep.realm.homeCurrency ?? null,
+    multicurrency: prep.realm.multicurrency ?? false,
+  };
 }

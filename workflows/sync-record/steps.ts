@@ -1,11 +1,14 @@
 import { patched } from '@temporalio/workflow';
+import { keepApplication } from '../../domain/credit-application.ts';
 import { isReady, recordAmount, recordTxnDate } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { pushRequestId } from '../../domain/request-id.ts';
 import type { ExternalRef, SyncStatus } from '../../domain/sync.ts';
-import { voidOperationFor } from '../../domain/voids.ts';
+import { voidOperationFor, voidSteps } from '../../domain/voids.ts';
+import { appliesCredit, applyCredit, onlyApplicationLeft, voidApplication } from './credit.ts';
 import { readFailure } from './failure.ts';
-import type { RecordSync } from './state.ts';
+import { holdForReview, recreates } from './drift.ts';
+import { writeInput, type RecordSync } from './state.ts';
 import { acceptedSentence, BLOCKS, EVENTS, qboSentence } from './texts.ts';
 import type { PreparedSync } from './types.ts';
 
@@ -45,16 +48,20 @@ export function takeVersion(sync: RecordSync, prep: PreparedSync, version: numbe
   const record = prep.record;
   // An earlier run created or linked this record in QuickBooks: newer versions update that entity.
   if (!status.externalRef && prep.existingRef) status.externalRef = prep.existingRef;
+  // What the reference refresh found changed there since (histories from before drift never carry it).
+  if (status.drift === undefined && prep.existingDrift !== undefined) status.drift = prep.existingDrift;
   sync.continueSeqFrom(prep.projectedSeq);
   // An earlier run's attempts are evidence already: this run's requestids and attempt numbers follow on.
   if ((prep.lastAttemptNo ?? 0) > sync.logicalAttempt) sync.logicalAttempt = prep.lastAttemptNo!;
   if (version === sync.loadedVersion) return;
+  // A run started only to carry out a decision on drift received no new version.
+  const decisionRun = sync.input.driftDecision !== undefined && sync.loadedVersion === 0;
   status.version = version;
   sync.loadedVersion = version;
   const amount = recordAmount(record);
   sync.facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
   status.number = record.number;
-  sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
+  if (!decisionRun) sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
 }
 
 /**
@@ -71,7 +78,10 @@ export async function voided(sync: RecordSync, record: AwraRecord, version: numb
   return 'done';
 }
 
-async function propagateVoid(sync: RecordSync, record: AwraRecord, ref: ExternalRef, version: number): Promise<Verdict> {
+async function propagateVoid(sync: RecordSync, record: AwraRecord, voiding: ExternalRef, version: number): Promise<Verdict> {
+  // An applied credit note's application Payment is voided first (domain/voids.ts); no earlier history has one.
+  const ref = voidSteps(voiding).includes('application') ? await voidApplication(sync, record, voiding, version) : voiding;
+  if (!ref) return 'again';
   const { input, workflowId } = sync;
   sync.logicalAttempt += 1;
   const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
@@ -158,6 +168,7 @@ export async function checkDuplicates(sync: RecordSync, prep: PreparedSync): Pro
   if (sync.createAnyway || !dup) return 'next';
   const record = prep.record;
   if (dup.adopt) {
+    if (appliesCredit(record, dup.adopt)) return applyCredit(sync, prep, record.version, dup.adopt, EVENTS.adoptedBeforeCreate(record.number, dup.adopt));
     await sync.finish('synced', dup.adopt, record, EVENTS.adoptedBeforeCreate(record.number, dup.adopt));
     return 'done';
   }
@@ -171,10 +182,12 @@ export async function checkDuplicates(sync: RecordSync, prep: PreparedSync): Pro
 
 /** 4. Push with a requestid that stays the same across automatic retries of this logical attempt; 5. act on the answer. */
 export async function push(sync: RecordSync, prep: PreparedSync, version: number): Promise<Verdict> {
-  const { status, input, workflowId } = sync;
+  const { status, workflowId } = sync;
   const record = prep.record;
+  if (onlyApplicationLeft(sync, record, version)) return applyCredit(sync, prep, version, status.externalRef!);
   sync.logicalAttempt += 1;
   const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
+  const recreate = recreates(sync);
   sync.setState('syncing');
   sync.event('push', EVENTS.push(record.number, requestId), 'system', { requestId });
   const retryBase = status.retryCount;
@@ -184,22 +197,27 @@ export async function push(sync: RecordSync, prep: PreparedSync, version: number
   if (patched('project-before-push')) await sync.project();
   try {
     const result = await sync.act.qbo.pushRecord({
-      tenantId: input.tenantId,
-      workflowId,
-      record,
-      refs: prep.mapping!.refs,
-      requestId,
-      attemptNo: sync.logicalAttempt,
-      allowDuplicate: sync.createAnyway,
-      ...(status.externalRef ? { updateOf: status.externalRef } : {}),
-      homeCurrency: prep.realm.homeCurrency ?? null,
-      multicurrency: prep.realm.multicurrency ?? false,
+      ...writeInput(sync, prep, requestId),
+      // A person chose AWRA's version over an entity deleted or voided in QuickBooks: a new one, despite its number.
+      allowDuplicate: sync.createAnyway || recreate,
+      ...(status.externalRef && !recreate ? { updateOf: status.externalRef } : {}),
+      ...(sync.overwrite ? { overwrite: true } : {}),
     });
     sync.pushing = undefined;
     status.retryCount = retryBase + result.activityAttempt - 1;
-    const ref = result.externalRef;
-    const updated = status.externalRef !== null && !result.adopted;
-    await sync.finish('synced', ref, record, acceptedSentence({ number: record.number, version, entity: ref.entity, qboId: ref.qboId, updated, adopted: result.adopted, activityAttempt: result.activityAttempt }));
+    if (result.edited) {
+      await holdForReview(sync, record, version, result.edited);
+      return 'again';
+    }
+    const ref = keepApplication(result.externalRef, status.externalRef);
+    const updated = status.externalRef !== null && !result.adopted && !recreate;
+    // What QuickBooks holds is AWRA's version again: no drift stands.
+    if (status.drift) status.drift = null;
+    sync.overwrite = false;
+    const accepted = acceptedSentence({ number: record.number, version, entity: ref.entity, qboId: ref.qboId, updated, adopted: result.adopted, activityAttempt: result.activityAttempt });
+    // A credit note applied to invoices is synced once its application is in QuickBooks too (sync-record/credit.ts).
+    if (appliesCredit(record, ref)) return await applyCredit(sync, prep, version, ref, accepted);
+    await sync.finish('synced', ref, record, accepted);
     return 'done';
   } catch (err) {
     sync.pushing = undefined;

@@ -1,9 +1,16 @@
+import { invoiceList } from '../../domain/credit-application.ts';
+import { driftActionNeeded, driftSentence, type Drift } from '../../domain/drift.ts';
 import { mappingGapsSentence } from '../../domain/mapping-gaps.ts';
-import type { DuplicateCandidate, ExternalRef, MappingCheck } from '../../domain/sync.ts';
+import type { CreditApplicationRef, DuplicateCandidate, ExternalRef, MappingCheck } from '../../domain/sync.ts';
 import { FAILURE_CLASS_LABELS, type FailureClass } from '../../domain/vocabulary.ts';
 import type { QboClassification } from './types.ts';
 
 /** Every sentence a record's sync writes for people: its action line and its timeline. */
+
+/** "Amount: AWRA 1200, QuickBooks 1300. Date: …": both versions of what changed. */
+export function driftChangesText(drift: Pick<Drift, 'changes'>): string {
+  return drift.changes.map((c) => `${c.label}: AWRA ${c.awra}, QuickBooks ${c.qbo}.`).join(' ');
+}
 
 /** "5 min", "1.5 h", "30 s": how long the record waited, in a sentence. */
 export function formatWait(ms: number): string {
@@ -78,6 +85,24 @@ export const BLOCKS = {
       : `AWRA voided ${number}, but QuickBooks did not void ${ref.entity} ${ref.qboId} (${said}). Retry once the cause is fixed.`,
     event: `QuickBooks refused to void ${ref.entity} ${ref.qboId}: ${said}`,
   }),
+  /** A credit note's CreditMemo is in QuickBooks, but applying it to its invoices failed. */
+  creditNotApplied: (number: string, creditMemo: ExternalRef, said: string, cls: FailureClass): BlockText => {
+    const held = `${number} is in QuickBooks as CreditMemo ${creditMemo.qboId}, but`;
+    let action: string;
+    if (cls === 'authorization') {
+      action = `An admin must reconnect QuickBooks (${said}); ${number} is in QuickBooks as CreditMemo ${creditMemo.qboId} and is applied to its invoices by itself afterwards.`;
+    } else if (cls === 'source_data' || cls === 'provider_rejection' || cls === 'mapping') {
+      action = `${held} QuickBooks refused to apply it to its invoices: ${said}. Check those invoices in QuickBooks (one already paid, credited or voided cannot take the credit), then retry; or correct the credit note in AWRA (a new version resumes it).`;
+    } else {
+      action = `${held} applying it to its invoices kept failing (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again: only the application is sent, not the credit memo.`;
+    }
+    return { action, event: `QuickBooks did not apply CreditMemo ${creditMemo.qboId} to its invoices: ${said}` };
+  },
+  /** A newer AWRA version of a record whose QuickBooks entity someone changed there since the sync: not sent. */
+  editedInQuickBooks: (number: string, version: number, ref: ExternalRef, drift: Drift): BlockText => ({
+    action: `Version ${version} of ${number} was not sent: ${driftSentence(drift, ref.entity, ref.qboId)} ${driftActionNeeded(drift)}`,
+    event: `Held version ${version} for review instead of overwriting QuickBooks: ${driftSentence(drift, ref.entity, ref.qboId)}${drift.changes.length ? ` ${driftChangesText(drift)}` : ''}`,
+  }),
   retriesRanOut: (attempts: number, said: string, cls: FailureClass): BlockText => ({
     action: `QuickBooks kept failing after ${attempts} attempt(s) (${said}). ${FAILURE_CLASS_LABELS[cls]}; retry when QuickBooks is reachable again.`,
     event: `Automatic retries ran out: ${said}`,
@@ -100,4 +125,26 @@ export const EVENTS = {
       ? `${number} was voided in AWRA; QuickBooks ${ref.entity} ${ref.qboId} had already been deleted there.`
       : `${number} was voided in AWRA and QuickBooks ${ref.entity} ${ref.qboId} was ${ref.voided ?? 'voided'} to match.`,
   push: (number: string, requestId: string) => `Sending ${number} to QuickBooks (request ${requestId}).`,
+  driftSeen: (ref: ExternalRef, drift: Drift) => `${driftSentence(drift, ref.entity, ref.qboId)}${drift.changes.length ? ` ${driftChangesText(drift)}` : ''} (noticed ${drift.detectedAt}).`,
+  pushAgainChosen: (actor: string, number: string, ref: ExternalRef, drift: Drift) =>
+    drift.kind === 'changed'
+      ? `${actor} chose to push AWRA's version of ${number} to QuickBooks again, replacing what was changed in ${ref.entity} ${ref.qboId}.`
+      : `${actor} chose to push AWRA's version of ${number} to QuickBooks again; ${ref.entity} ${ref.qboId} was ${drift.kind} there, so a new one is created.`,
+  keptQuickBooks: (actor: string, number: string, ref: ExternalRef, notSent?: number) =>
+    `${actor} decided that QuickBooks' version of ${ref.entity} ${ref.qboId} stands for ${number}${notSent ? `; AWRA version ${notSent} was not sent` : ''}. What QuickBooks holds now is the new reference for later changes.`,
+  acceptedGone: (actor: string, number: string, ref: ExternalRef, kind: string) =>
+    `${actor} accepted that ${ref.entity} ${ref.qboId} was ${kind} in QuickBooks; ${number} is no longer expected there.`,
+  nothingToDecide: (actor: string, number: string) => `${actor} decided on ${number}, but QuickBooks matches the sync again; the record is checked and sent as usual.`,
+  creditApply: (number: string, creditMemo: ExternalRef, invoices: number, requestId: string) =>
+    `Applying credit note ${number} (CreditMemo ${creditMemo.qboId}) to ${invoices === 1 ? 'its invoice' : `its ${invoices} invoices`} in QuickBooks (request ${requestId}).`,
+  creditApplied: (number: string, invoices: readonly string[], paymentId: string, adopted: boolean) =>
+    adopted
+      ? `Credit note ${number} was already applied in QuickBooks to ${invoiceList(invoices)} (Payment ${paymentId}) by an earlier attempt whose answer was lost; adopted it instead of applying it twice.`
+      : `Credit note ${number} applied in QuickBooks to ${invoiceList(invoices)} (Payment ${paymentId}).`,
+  applicationVoidPush: (number: string, application: CreditApplicationRef, requestId: string) =>
+    `${number} was voided in AWRA; voiding Payment ${application.qboId}, which applied it to invoices, in QuickBooks first so they are open again (request ${requestId}).`,
+  applicationVoided: (number: string, application: CreditApplicationRef, alreadyGone: boolean) =>
+    alreadyGone
+      ? `Payment ${application.qboId}, which applied ${number} to invoices, had already been deleted in QuickBooks.`
+      : `QuickBooks voided Payment ${application.qboId}, which applied ${number} to invoices; they are open again.`,
 };

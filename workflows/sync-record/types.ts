@@ -2,10 +2,12 @@
  * The syncRecord workflow's contract: its input and result, and the input/output of the activities it calls. The
  * workflow owns these types; activities and clients import them from here.
  */
+import type { Drift } from '../../domain/drift.ts';
 import type { MappingResult } from '../../domain/mapping-gaps.ts';
 import type { ReadinessContext } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
-import type { DuplicateCandidate, ExternalRef, ReadinessCheck } from '../../domain/sync.ts';
+import type { CreditApplicationRef, DuplicateCandidate, ExternalRef, ReadinessCheck } from '../../domain/sync.ts';
+import type { VoidStep } from '../../domain/voids.ts';
 import type { RecordType, SyncState } from '../../domain/vocabulary.ts';
 import type { QboClassification } from '../../qbo/classify.ts';
 import type { QboFailureDetails } from '../../qbo/failure.ts';
@@ -31,6 +33,17 @@ export interface SyncRecordInput {
    * condition by itself, doubling up to 6 hours: a lost signal costs a delay, never a stuck record (default 300).
    */
   waitRecheckSeconds?: number;
+  /**
+   * A person's decision on a finished record whose QuickBooks entity drifted (domain/drift.ts): this run carries it
+   * out — keep QuickBooks' version, or push AWRA's again.
+   */
+  driftDecision?: DriftDecision;
+}
+
+/** What a person decided about a record whose QuickBooks entity changed after the sync. */
+export interface DriftDecision {
+  decision: 'accept_quickbooks' | 'push_awra';
+  actor: string;
 }
 
 export interface SyncCarry {
@@ -87,6 +100,8 @@ export interface PreparedSync {
    * does not collide with theirs (absent in histories recorded before it existed).
    */
   lastAttemptNo?: number;
+  /** What the reference refresh found changed in QuickBooks since an earlier run synced the record, if anything. */
+  existingDrift?: Drift | null;
 }
 
 export interface PushInput {
@@ -100,6 +115,11 @@ export interface PushInput {
   allowDuplicate: boolean;
   /** A newer version of a record already in QuickBooks: update this entity (sparse update) instead of creating. */
   updateOf?: ExternalRef;
+  /**
+   * A person chose to overwrite QuickBooks' version with AWRA's. Without it, an update of an entity someone changed
+   * in QuickBooks since the sync is not sent: the push answers `edited` instead.
+   */
+  overwrite?: boolean;
   homeCurrency?: string | null;
   multicurrency?: boolean;
 }
@@ -109,6 +129,8 @@ export interface PushResult {
   /** Temporal's attempt number of this activity: automatic retries are attempt − 1. */
   activityAttempt: number;
   adopted: boolean;
+  /** The entity changed in QuickBooks since the sync (deleted, voided, or edited): nothing was sent. */
+  edited?: Drift;
 }
 
 /** What a failed push tells the workflow (ApplicationFailure details[0]). */
@@ -134,6 +156,8 @@ export interface VoidInput {
   externalRef: ExternalRef;
   requestId: string;
   attemptNo: number;
+  /** `application`: void the credit note's application Payment (`externalRef.application`), not the entity itself. */
+  step?: VoidStep;
 }
 
 export interface VoidResult {
@@ -142,4 +166,26 @@ export interface VoidResult {
   activityAttempt: number;
   /** QuickBooks no longer had the entity (deleted by hand): nothing was left to do. */
   alreadyGone: boolean;
+}
+
+/** A credit note's CreditMemo is in QuickBooks: apply it to the invoices AWRA applied it to, with its own requestid. */
+export interface ApplyCreditInput {
+  tenantId: string;
+  workflowId: string;
+  record: AwraRecord;
+  refs: MappingResult['refs'];
+  creditMemo: ExternalRef;
+  requestId: string;
+  attemptNo: number;
+  homeCurrency?: string | null;
+  multicurrency?: boolean;
+}
+
+export interface ApplyCreditResult {
+  application: CreditApplicationRef;
+  /** The AWRA numbers of the invoices it applies to (their source ids where a number is not known). */
+  invoices: string[];
+  activityAttempt: number;
+  /** An earlier attempt had made it already (its answer was lost): found in QuickBooks, not created again. */
+  adopted: boolean;
 }

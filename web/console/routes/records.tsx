@@ -22,6 +22,8 @@ const text = (rule: TextRule, required: string) => textField({ ...rule, required
 
 /** The console's own field checks, phrased for a clerk; the API and the workflow's validators check again. */
 const ACTION_FORMS: Record<ActionName, z.ZodType<Record<string, string>>> = {
+  'accept-quickbooks': z.object({}),
+  'push-again': z.object({}),
   retry: z.object({}),
   'create-anyway': z.object({}),
   link: z.object({
@@ -33,11 +35,15 @@ const ACTION_FORMS: Record<ActionName, z.ZodType<Record<string, string>>> = {
 };
 
 /** Actions after which the workflow moves on, so the page follows it (polls) until it reports back. */
-const MOVING: readonly ActionName[] = ['retry', 'link', 'create-anyway', 'cancel'];
+const MOVING: readonly ActionName[] = ['retry', 'link', 'create-anyway', 'cancel', 'accept-quickbooks', 'push-again'];
 const FOLLOW_MS = 60_000;
 
 function flashFor(action: ActionName, input: Record<string, string>): string {
   switch (action) {
+    case 'accept-quickbooks':
+      return "Keeping QuickBooks' version; your decision is recorded.";
+    case 'push-again':
+      return "Pushing AWRA's version to QuickBooks again.";
     case 'retry':
       return 'Retry requested: the record is being checked and sent again.';
     case 'link':

@@ -36,6 +36,13 @@ export const CloseResults = (p: CloseViewProps) => {
         {monthName(r.period)}: {plural(r.total, 'record')} dated in the period. {ready ? 'Everything is in QuickBooks (or cancelled); the period is ready to close.' : ''}
         {r.notStarted > 0 ? ` ${plural(r.notStarted, 'record')} received from AWRA ${r.notStarted === 1 ? 'has' : 'have'} not started syncing yet; ${r.notStarted === 1 ? 'it starts' : 'they start'} as soon as Temporal answers.` : ''}
         {r.behind > 0 ? ` ${plural(r.behind, 'record')} ${r.behind === 1 ? 'has' : 'have'} a newer version from AWRA on its way.` : ''}
+        {r.drifted > 0 ? (
+          <>
+            {' '}
+            {plural(r.drifted, 'record was', 'records were')} changed in QuickBooks after the sync; finance must decide whose version stands before the period is ready.{' '}
+            <a href={`/queue${qs({ tenantId: r.tenantId, owner: 'finance' })}`}>Changed in QuickBooks after sync →</a>
+          </>
+        ) : null}
       </p>
       <ul class="state-tiles">
         <li class="tile tile-synced">

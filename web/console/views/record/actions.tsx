@@ -83,6 +83,27 @@ export const ActionForm = (p: ActionFormProps) => {
     </Field>
   );
   switch (p.action) {
+    case 'accept-quickbooks':
+      return (
+        <ActionShell
+          {...p}
+          title="Keep QuickBooks' version"
+          hint="Nothing is sent. Your decision is recorded, and what QuickBooks holds becomes the reference for later changes (a deleted or voided entry is no longer expected there)."
+          confirm="Keep QuickBooks' version and send nothing?"
+          submit="Keep QuickBooks' version"
+        />
+      );
+    case 'push-again':
+      return (
+        <ActionShell
+          {...p}
+          title="Push AWRA's version again"
+          hint="Replaces what was changed in QuickBooks with AWRA's version (or, if it was deleted or voided there, creates it again)."
+          confirm="Replace QuickBooks' version with AWRA's?"
+          submit="Push AWRA's version"
+          tone="primary"
+        />
+      );
     case 'retry':
       return <ActionShell {...p} title="Retry now" hint="Checks the record again and sends it if it is ready. The retry count is kept." submit="Retry now" tone="primary" />;
     case 'link':

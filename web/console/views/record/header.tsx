@@ -1,3 +1,4 @@
+import type { CreditApplicationRef } from '../../../../domain/sync.ts';
 import { FAILURE_CLASS_LABELS, RECORD_TYPE_LABELS, type FailureClass } from '../../../../domain/vocabulary.ts';
 import { Age, ClassBadge, Fact, OwnerBadge, SlaLeft, StateBadge, Time } from '../components.tsx';
 import { isInFlight, plural, STATE_LABELS } from '../format.ts';
@@ -56,6 +57,18 @@ export const StatusPanel = (p: RecordViewProps) => {
           {ref ? ` as ${ref.entity} ${ref.qboId}${ref.docNumber ? ` (number ${ref.docNumber})` : ''}` : ''}.{' '}
           {ref?.url ? <QboLink url={ref.url} /> : null}
         </p>
+        {ref?.application ? <ApplicationLine application={ref.application} /> : null}
+      </div>
+    );
+  }
+  if (state === 'cancelled' && ref?.goneInQuickBooks) {
+    return (
+      <div class="callout callout-neutral">
+        <p>
+          QuickBooks {ref.entity} {ref.qboId}
+          {ref.docNumber ? ` (number ${ref.docNumber})` : ''} was {ref.goneInQuickBooks} in QuickBooks after the sync, and that was accepted: the record is no
+          longer expected in QuickBooks. {ref.url && ref.goneInQuickBooks === 'voided' ? <QboLink url={ref.url} /> : null}
+        </p>
       </div>
     );
   }
@@ -67,6 +80,7 @@ export const StatusPanel = (p: RecordViewProps) => {
           {ref.docNumber ? ` (number ${ref.docNumber})` : ''} was {ref.voided} to match.{' '}
           {ref.url && ref.voided !== 'deleted' ? <QboLink url={ref.url} /> : null}
         </p>
+        {ref.application ? <ApplicationLine application={ref.application} /> : null}
       </div>
     );
   }
@@ -121,10 +135,22 @@ export const StatusPanel = (p: RecordViewProps) => {
   );
 };
 
-function QboLink(p: { url: string }) {
+function QboLink(p: { url: string; label?: string }) {
   return (
     <a href={p.url} target="_blank" rel="noopener noreferrer">
-      Open in QuickBooks ↗
+      {p.label ?? 'Open in QuickBooks'} ↗
     </a>
+  );
+}
+
+/** A credit note's application to its invoices: the QuickBooks Payment that applies it, and whether it was voided. */
+function ApplicationLine(p: { application: CreditApplicationRef }) {
+  const { application } = p;
+  return (
+    <p class="small">
+      Applied to its invoices by QuickBooks Payment {application.qboId}
+      {application.voided ? ', voided to match' : ''}.{' '}
+      {application.url ? <QboLink url={application.url} label={`Open Payment ${application.qboId} in QuickBooks`} /> : null}
+    </p>
   );
 }

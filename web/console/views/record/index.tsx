@@ -4,6 +4,7 @@ import { can } from '../../env.ts';
 import { Flash } from '../components.tsx';
 import { ActionsSection, availableActions } from './actions.tsx';
 import { ResponsesSection } from './attempts.tsx';
+import { DriftPanel } from './drift.tsx';
 import { MappingsSection, ReadinessSection } from './checks.tsx';
 import { PossibleDuplicates } from './duplicates.tsx';
 import { RecordHead, StatusPanel } from './header.tsx';
@@ -17,7 +18,7 @@ export type { RecordViewProps } from './props.ts';
 /** The whole record: the region that polls while the sync is on its way and that every action re-renders. */
 export const RecordView = (p: RecordViewProps) => {
   const row = p.row;
-  const actions = availableActions({ state: (row?.state ?? 'queued') as SyncState, failureClass: (row?.failureClass ?? null) as FailureClass | null }, p.user);
+  const actions = availableActions({ state: (row?.state ?? 'queued') as SyncState, failureClass: (row?.failureClass ?? null) as FailureClass | null, drift: row?.drift ?? null }, p.user);
   const poll = p.pollUrl ? { 'hx-get': p.pollUrl, 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {};
   const candidates = (row?.duplicateCandidates ?? []) as DuplicateCandidate[];
   return (
@@ -25,6 +26,7 @@ export const RecordView = (p: RecordViewProps) => {
       <RecordHead {...p} />
       {p.flash ? <Flash tone={p.flash.tone}>{p.flash.text}</Flash> : null}
       <StatusPanel {...p} />
+      {row?.drift && row.externalRef ? <DriftPanel drift={row.drift} externalRef={row.externalRef} /> : null}
       <PossibleDuplicates candidates={candidates} workflowId={p.workflowId} csrf={p.csrf} canLink={actions.includes('link')} />
       <ActionsSection {...p} actions={actions} suggestedLink={candidates.find((c) => c.qboId)?.qboId} />
       <div class="two-col">
