@@ -159,6 +159,49 @@ export function demoRecords(): Json[] {
   return records;
 }
 
+/** The lifecycle records the demo acts on after they synced. */
+const LIFECYCLE = { po: 'po-story', poBill: 'bill-po', voided: 'inv-void', edited: 'bill-edited' } as const;
+
+/**
+ * The rest of the finance lifecycle, one story each: a purchase order closed by the bill that names it, that bill
+ * paid through M-Pesa, a credit note applied to its invoice, an invoice AWRA voids after it synced (its void is
+ * carried over), and a bill someone edits by hand in QuickBooks after it synced (drift, for finance to decide on).
+ */
+export function lifecycleRecords(): Json[] {
+  const env = (recordType: string, sourceId: string, number: string, status: string) => ({ tenantId: DEMO_TENANT, recordType, sourceId, number, status, version: 1 });
+  const paper = { itemId: 'itm-paper', description: 'A4 paper ream', qty: 10, unitPrice: 65_000, amount: 650_000, taxCategory: 'VAT16' };
+  const install = (qty: number) => ({ itemId: 'itm-install', qty, unitPrice: 500_000, amount: qty * 500_000, taxCategory: 'VAT16' });
+  return [
+    { ...env('purchase_order', LIFECYCLE.po, 'PO-2026-0800', 'approved'), data: { vendorId: 'ven-1', txnDate: day(11, 10), currency: 'KES', branch: 'nairobi', total: 650_000, lines: [paper] } },
+    { ...env('bill', LIFECYCLE.poBill, 'BILL-2026-0800', 'posted'), data: { vendorId: 'ven-1', purchaseOrderId: LIFECYCLE.po, txnDate: day(11, 12), dueDate: day(11, 26), currency: 'KES', total: 650_000, lines: [{ ...paper, description: 'A4 paper ream (received)' }] } },
+    { ...env('bill_payment', 'bp-mpesa', 'BP-2026-0001', 'posted'), data: { vendorId: 'ven-1', txnDate: day(11, 20), currency: 'KES', amount: 650_000, method: 'mpesa', bankAccount: '1010', reference: 'QKX81MPESA', appliedTo: [{ billId: LIFECYCLE.poBill, amount: 650_000 }] } },
+    { ...env('invoice', 'inv-credit', 'INV-2026-0600', 'posted'), data: { customerId: 'cus-2', txnDate: day(11, 14), dueDate: day(11, 28), currency: 'KES', total: 1_500_000, lines: [install(3)] } },
+    { ...env('credit_note', 'cn-1', 'CN-2026-0001', 'posted'), data: { customerId: 'cus-2', txnDate: day(11, 18), currency: 'KES', total: 500_000, lines: [{ ...install(1), description: 'One installation not carried out' }], appliedTo: [{ invoiceId: 'inv-credit', amount: 500_000 }] } },
+    { ...env('invoice', LIFECYCLE.voided, 'INV-2026-0601', 'posted'), data: { customerId: 'cus-5', txnDate: day(11, 16), dueDate: day(11, 30), currency: 'KES', total: 1_000_000, lines: [install(2)] } },
+    { ...env('bill', LIFECYCLE.edited, 'BILL-2026-0801', 'posted'), data: { vendorId: 'ven-3', txnDate: day(11, 17), dueDate: day(11, 30), currency: 'KES', total: 2_400_000, lines: [{ expenseAccount: '6200', description: 'Timber for shelving', amount: 2_400_000, taxCategory: 'VAT16' }] } },
+  ];
+}
+
+/** Once a record has synced, AWRA voids it (carried over to QuickBooks) or a person edits it in QuickBooks (drift). */
+async function playLifecycle(opts: DemoOptions, realmId: string, records: Json[], submit: (batch: Json[]) => Promise<void>, log: (line: string) => void): Promise<void> {
+  const synced = (type: string, sourceId: string) =>
+    until(`${type} ${sourceId} to sync`, async () => {
+      const r = await api(opts, 'GET', `/api/v1/records/${encodeURIComponent(recordId(type, sourceId))}`);
+      return r.json?.state === 'synced' ? (r.json.externalRef as { qboId: string }) : undefined;
+    }, 10 * 60_000);
+  const voided = records.find((r) => r.sourceId === LIFECYCLE.voided)!;
+  await synced('invoice', LIFECYCLE.voided);
+  await submit([{ ...voided, version: 2, status: 'void' }]);
+  log('Demo: AWRA voided INV-2026-0601 after it synced; the void is carried over to QuickBooks.');
+  const bill = await synced('bill', LIFECYCLE.edited);
+  // Someone in the finance team changes the bill's date and amount in the QuickBooks web app; QuickBooks' webhook
+  // brings the product's reference refresh, which finds the bill changed after its sync.
+  const entity = (await sim(opts, 'GET', `/_sim/ledger?realmId=${realmId}&entity=Bill`)).entities.find((b: Json) => String(b.Id) === bill.qboId) as Json;
+  const line = (entity.Line as Json[]).find((l) => l.DetailType === 'AccountBasedExpenseLineDetail')!;
+  await sim(opts, 'POST', `/_sim/companies/${realmId}/entities/Bill/${bill.qboId}/update`, { TxnDate: day(11, 19), Line: [{ ...line, Amount: 25_500 }] });
+  log(`Demo: someone edited BILL-2026-0801 (QuickBooks Bill ${bill.qboId}) by hand in QuickBooks after it synced; the console shows it as changed in QuickBooks.`);
+}
+
 /** Seeds the demo company once; a second start leaves it as it is. */
 export async function seedDemo(opts: DemoOptions): Promise<DemoSummary> {
   const log = opts.log ?? (() => {});
@@ -196,7 +239,7 @@ export async function seedDemo(opts: DemoOptions): Promise<DemoSummary> {
     ['account', '5000', 'Account', 'Cost of Goods Sold'], ['account', '1300', 'Account', 'Inventory Asset'],
     ['account', '6100', 'Account', 'Rent or Lease'], ['account', '6200', 'Account', 'Office Supplies'], ['account', '6300', 'Account', 'Utilities'],
     ['account', 'clearing:paystack', 'Account', 'Paystack Clearing'], ['account', 'clearing:mpesa', 'Account', 'M-Pesa Clearing'],
-    ['account', 'clearing:bank_transfer', 'Account', 'Checking'],
+    ['account', 'clearing:bank_transfer', 'Account', 'Checking'], ['account', '1010', 'Account', 'Checking'],
     ['tax_code', 'VAT16', 'TaxCode', 'VAT 16%'], ['tax_code', 'EXEMPT', 'TaxCode', 'Exempt'],
     ['payment_method', 'paystack', 'PaymentMethod', 'Paystack'], ['payment_method', 'mpesa', 'PaymentMethod', 'M-Pesa'],
     ['payment_method', 'bank_transfer', 'PaymentMethod', 'Bank Transfer'],
@@ -225,8 +268,9 @@ export async function seedDemo(opts: DemoOptions): Promise<DemoSummary> {
   };
   await submit(masters);
   await sim(opts, 'POST', `/_sim/companies/${realmId}/tokens/expire`);
-  await submit(rest);
-  log(`Demo: ${records.length} AWRA records submitted through the intake API; they sync at QuickBooks' pace (500 requests/minute).`);
+  const lifecycle = lifecycleRecords();
+  await submit([...rest, ...lifecycle]);
+  log(`Demo: ${records.length + lifecycle.length} AWRA records submitted through the intake API; they sync at QuickBooks' pace (500 requests/minute).`);
 
   // The duplicate warning: the toner item met an existing QuickBooks item; finance chose "create anyway" and
   // QuickBooks returned the duplicate-name conflict.
@@ -254,7 +298,8 @@ export async function seedDemo(opts: DemoOptions): Promise<DemoSummary> {
   await sim(opts, 'POST', `/_sim/companies/${realmId}/entities/Invoice`, {
     DocNumber: 'INV-2026-0500', CustomerRef: { value: String((await ledger('Customer')).find((c) => c.DisplayName === CUSTOMERS[2])?.Id) }, Line: [{ Amount: 18000, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: await byName('Item', 'Consulting hour') }, Qty: 2, UnitPrice: 9000 } }], PrivateNote: 'Keyed in by hand after the sync timed out',
   }).catch((err: Error) => log(`Demo: could not key the invoice in by hand: ${err.message}`));
-  return { seeded: true, records: records.length + 1, realmId };
+  await playLifecycle(opts, realmId, lifecycle, submit, log);
+  return { seeded: true, records: records.length + lifecycle.length + 1, realmId };
 }
 
 /** How far the demo has got, in one line: "Demo: 140 of 231 synced, 4 blocked, 87 on their way." */

@@ -84,6 +84,9 @@ describe('changes made in QuickBooks after a sync', () => {
     expect(page).toMatch(/2026-11-04[\s\S]*2026-11-09/);
     expect(page).toContain('Keep QuickBooks&#39; version');
     expect(page).toContain('Push AWRA&#39;s version');
+    const queuePage = await (await finance.get(`/queue?tenantId=${TENANT}`)).text();
+    expect(queuePage).toContain('Changed in QuickBooks after sync');
+    expect(queuePage).toContain('keep QuickBooks&#39; version or push AWRA&#39;s again');
 
     const kept = await finance.post(`/records/${encodeURIComponent(id)}/actions/accept-quickbooks`, {}, { hx: true });
     expect(kept.status).toBe(200);

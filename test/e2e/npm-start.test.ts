@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoRecords } from '../../scripts/demo.ts';
+import { demoRecords, lifecycleRecords } from '../../scripts/demo.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -112,9 +112,10 @@ describe('npm start on a clean data folder', () => {
     // Every record AWRA sent (the demo's set plus the invoice keyed in by hand) reaches its state. A projection says
     // "blocked" until a woken record reaches its next step, so "all synced or blocked" is not yet the end: wait for
     // exactly the demo's outcome, and on a timeout say below which records never got there.
-    const submitted = demoRecords().length + 1;
+    const submitted = demoRecords().length + lifecycleRecords().length + 1;
     const expected = {
-      'synced/none': submitted - 6,
+      'synced/none': submitted - 7,
+      'cancelled/none': 1, // the invoice AWRA voided after it synced
       'blocked/mapping': 1, // the approved PO for an unmapped legacy item
       'blocked/duplicate_risk': 2, // the toner SKU conflict, and the invoice keyed in by hand after a timeout
       'blocked/source_data': 3, // two draft invoices, one bill in the closed period
@@ -141,6 +142,16 @@ describe('npm start on a clean data folder', () => {
     }
     if (settled['blocked/mapping'] !== 1) console.error(output.split('\n').filter((l) => /"level":(40|50)|afterSync|signal/i.test(l)).slice(-80).join('\n'));
     expect(settled).toEqual(expected);
+
+    // The finance lifecycle: a PO closed by its bill, the bill paid through M-Pesa, a credit note applied, a void
+    // carried over, and a bill edited by hand in QuickBooks after its sync (drift).
+    const rec = (type: string, id: string) => api(`/api/v1/records/${encodeURIComponent(`qbo-sync:awra-demo:${type}:${id}`)}`);
+    expect((await rec('bill', 'bill-po')).mappings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'purchase_order', key: 'po-story', ok: true })]));
+    expect((await rec('bill_payment', 'bp-mpesa')).externalRef).toMatchObject({ entity: 'BillPayment' });
+    expect((await rec('credit_note', 'cn-1')).externalRef).toMatchObject({ entity: 'CreditMemo', application: { entity: 'Payment' } });
+    expect((await rec('invoice', 'inv-void')).externalRef).toMatchObject({ entity: 'Invoice', voided: 'voided' });
+    await waitFor('the hand-edited bill to show as changed in QuickBooks', async () => (await rec('bill', 'bill-edited')).drift?.kind === 'changed', 60_000);
+    expect((await rec('bill', 'bill-edited')).drift.fields).toEqual(['amount', 'date', 'lines']);
 
     const po = await api('/api/v1/records/qbo-sync:awra-demo:purchase_order:po-legacy');
     expect(po).toMatchObject({ state: 'blocked', failureClass: 'mapping', owner: 'admin' });

@@ -80,6 +80,9 @@ export function queueRoutes(jobs: BulkJobs) {
     const form = await formFields(c);
     const rc = form.group ? decodeGroupKey(form.group) : undefined;
     if (!rc || !canSeeTenant(user, rc.tenantId)) return refuse(c, 404, 'Not found', 'This group of blocked records does not exist (any more).');
+    if (rc.cause === 'drift') {
+      return refuse(c, 409, 'Not possible', 'Records changed in QuickBooks after their sync need a decision each (keep QuickBooks\' version or push AWRA\'s again), not a retry.');
+    }
     if (rc.failureClass === 'duplicate_risk') {
       return refuse(c, 409, 'Not possible', 'Records that may already exist in QuickBooks need a decision each (link or create anyway), not a retry.');
     }

@@ -138,6 +138,9 @@ export const GroupActions = (p: { group: QueueGroup; user: ConsoleUser; csrf: st
       <p class="hint">An admin sets this mapping; every record below then continues by itself.</p>
     );
   }
+  if (g.cause === 'drift') {
+    return <p class="hint">Each record needs a decision: open it to compare both versions, then keep QuickBooks' version or push AWRA's again.</p>;
+  }
   if (g.failureClass === 'duplicate_risk') {
     return <p class="hint">Each record needs a decision: open it to link it to the existing QuickBooks entity, or create it anyway.</p>;
   }
@@ -152,7 +155,7 @@ export const GroupActions = (p: { group: QueueGroup; user: ConsoleUser; csrf: st
 export const GroupCard = (p: { group: QueueGroup; now: Date; user: ConsoleUser; csrf: string; showTenant: boolean; entityFor: Record<MappingKind, string>; full?: boolean }) => {
   const g = p.group;
   return (
-    <section class={`group group-${g.failureClass}`} id={`group-${g.key.slice(0, 24)}`}>
+    <section class={`group group-${g.failureClass ?? g.cause}`} id={`group-${g.key.slice(0, 24)}`}>
       <header class="group-head">
         <h2>{g.headline}</h2>
         <div class="group-meta">
