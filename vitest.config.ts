@@ -18,8 +18,10 @@ const FAST = [
   'test/web/read-cache.test.ts',
   'test/web/sign-in-rules.test.ts',
   'test/scripts/supervisor.test.ts',
-  // The API's routes and the activities against an in-process PGlite and Temporal fake (test/support/fast-*.ts).
+  // The API's routes, the console's help pages and the activities against an in-process PGlite and Temporal fake
+  // (test/support/fast-*.ts).
   'test/web/api.test.ts',
+  'test/web/help.test.ts',
   'test/activities/activities.test.ts',
   'test/activities/credit.test.ts',
 ];

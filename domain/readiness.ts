@@ -11,10 +11,26 @@ export interface ReadinessContext {
   multicurrency?: boolean;
 }
 
+/** Every id a readiness check can have: each has a help article (domain/help.ts), so a new one must be listed here. */
+export const READINESS_CHECK_IDS = [
+  'eligible',
+  'amounts_positive',
+  'lines_sum',
+  'line_math',
+  'due_date',
+  'open_period',
+  'currency',
+  'exchange_rate',
+  'applied',
+  'inventory_fields',
+  'price',
+] as const;
+export type ReadinessCheckId = (typeof READINESS_CHECK_IDS)[number];
+
 type Check = Omit<ReadinessCheck, 'ok'> & { ok: boolean };
 
-const pass = (id: string, label: string, message: string): Check => ({ id, label, ok: true, message });
-const fail = (id: string, label: string, message: string): Check => ({ id, label, ok: false, message });
+const pass = (id: ReadinessCheckId, label: string, message: string): Check => ({ id, label, ok: true, message });
+const fail = (id: ReadinessCheckId, label: string, message: string): Check => ({ id, label, ok: false, message });
 
 /** The record types that sync once `posted` (DESIGN.md §8); master records and purchase orders need `approved`. */
 const POSTED_TYPES: ReadonlySet<RecordType> = new Set(

@@ -131,6 +131,9 @@ const CODE_RULES: Record<string, CodeRule> = {
 /** OAuth token-endpoint errors (reference §7.5): the connection needs an admin, never a blind retry. */
 const OAUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
 
+/** Every code this classifier decides by name (its rule table and the OAuth errors): each has a help article. */
+export const CLASSIFIED_CODES: readonly string[] = [...Object.keys(CODE_RULES), ...OAUTH_ERRORS];
+
 /**
  * Network error codes raised before any byte of the request could reach the server: the connection never opened (or
  * was refused before TLS completed), so the request cannot have reached QBO. The client (qbo/client.ts) and the OAuth

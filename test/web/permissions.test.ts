@@ -50,6 +50,7 @@ const PARAMS: Record<string, () => Promise<string> | string> = {
   workflowId: () => encodeURIComponent(workflowId),
   kind: () => 'account',
   batch: () => 'records:batch',
+  slug: () => 'mapping',
   // A mapping to remove: one exists for every DELETE (PUT probes send an invalid body and change nothing).
   sourceKey: async () => {
     const key = `probe-${++mappingSeq}`;
@@ -134,6 +135,8 @@ const CONSOLE_PROBES: Record<string, ConsoleProbe> = {
   'GET /api-keys': { permission: 'apikeys.manage', tenant: 'none' },
   'POST /api-keys': { permission: 'apikeys.manage', tenant: 'tenant', form: () => ({ name: 'console probe', role: 'awra', tenantId: T1 }) },
   'POST /api-keys/:id/revoke': { permission: 'apikeys.manage', tenant: 'tenant', form: () => ({}) },
+  'GET /help': { permission: null, tenant: 'none' },
+  'GET /help/:slug': { permission: null, tenant: 'none' },
   'POST /logout': { permission: null, tenant: 'none', freshSession: true },
 };
 

@@ -10,6 +10,7 @@ import { apiKeyRoutes } from './routes/api-keys.tsx';
 import { auditRoutes } from './routes/audit.tsx';
 import { closeRoutes } from './routes/close.tsx';
 import { connectionRoutes } from './routes/connections.tsx';
+import { helpRoutes } from './routes/help.tsx';
 import { mappingRoutes } from './routes/mappings.tsx';
 import { overviewRoutes } from './routes/overview.tsx';
 import { queueRoutes } from './routes/queue.tsx';
@@ -66,5 +67,6 @@ export function consoleApp() {
   app.route('/connections', connectionRoutes());
   app.route('/audit', auditRoutes());
   app.route('/api-keys', apiKeyRoutes());
+  app.route('/help', helpRoutes());
   return app;
 }

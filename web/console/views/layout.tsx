@@ -3,7 +3,7 @@ import type { ConsoleUser } from '../../../db/queries/users.ts';
 import { can, type Permission } from '../env.ts';
 import { CsrfField } from './components.tsx';
 
-export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit' | 'apikeys';
+export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit' | 'apikeys' | 'help';
 
 const NAV: Array<[NavKey, string, string]> = [
   ['overview', '/', 'Overview'],
@@ -12,6 +12,7 @@ const NAV: Array<[NavKey, string, string]> = [
   ['connections', '/connections', 'Connections'],
   ['close', '/close', 'Close readiness'],
   ['audit', '/audit', 'Audit log'],
+  ['help', '/help', 'Help'],
 ];
 
 /** Shown only to those whose role has the permission. */

@@ -1,11 +1,13 @@
 import type { QueueGroup, QueuePage, QueueRecord } from '../../../db/queries/queue.ts';
 import type { ConsoleUser } from '../../../db/queries/users.ts';
 import type { Tenant } from '../../../db/schema.ts';
+import { rootCauseTopic } from '../../../domain/help.ts';
 import { FAILURE_CLASSES, MAPPING_KINDS, OWNERS, RECORD_TYPE_LABELS, RECORD_TYPES, type MappingKind } from '../../../domain/vocabulary.ts';
 import { can } from '../env.ts';
 import type { BulkJob } from '../jobs.ts';
 import { Age, ClassBadge, CsrfField, DataTable, Empty, Money, OwnerBadge, Pager, Select, SlaLeft, Time } from './components.tsx';
 import { FAILURE_CLASS_SHORT, formatAmounts, OWNER_LABELS, plural, qs } from './format.ts';
+import { HelpLink } from './help.tsx';
 import { MappingSetter } from './mapping-setter.tsx';
 
 export interface QueueFilterValues {
@@ -160,6 +162,7 @@ export const GroupCard = (p: { group: QueueGroup; now: Date; user: ConsoleUser; 
         <h2>{g.headline}</h2>
         <div class="group-meta">
           <ClassBadge failureClass={g.failureClass} />
+          <HelpLink topic={rootCauseTopic(g)} />
           {g.owners.map((o) => (
             <OwnerBadge owner={o} />
           ))}

@@ -1,6 +1,7 @@
 import type { AttemptRow, SyncRow } from '../../../../db/schema.ts';
 import { Badge, ClassBadge, DataTable, Fact, Time } from '../components.tsx';
 import { plural } from '../format.ts';
+import { HelpLink } from '../help.tsx';
 
 /** Steps 4 and 5: every attempt with what QuickBooks answered, and the entity the record became. */
 export const ResponsesSection = (p: { attempts: AttemptRow[]; row: SyncRow | undefined }) => {
@@ -31,6 +32,11 @@ export const ResponsesSection = (p: { attempts: AttemptRow[]; row: SyncRow | und
               {a.message}
               {a.detail ? <div class="small">{a.detail}</div> : null}
               {a.element ? <div class="small muted">field {a.element}</div> : null}
+              {a.class === 'accepted' ? null : (
+                <div class="small">
+                  <HelpLink topic={{ code: a.code, failureClass: a.class }} />
+                </div>
+              )}
             </td>
             <td>
               <code class="small">{a.intuitTid ?? '—'}</code>

@@ -3,6 +3,7 @@ import { isTxnDependencyKind } from '../../../../domain/required-mappings.ts';
 import type { MappingCheck, ReadinessCheck } from '../../../../domain/sync.ts';
 import { Badge, DataTable, Empty } from '../components.tsx';
 import { qs } from '../format.ts';
+import { HelpLink } from '../help.tsx';
 
 /** Step 1 of the sync: is the record complete, approved, posted and eligible. */
 export const ReadinessSection = (p: { checks: ReadinessCheck[] }) => (
@@ -21,6 +22,12 @@ export const ReadinessSection = (p: { checks: ReadinessCheck[] }) => (
               <strong>{c.label}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
               <br />
               <span class="small">{c.message}</span>
+              {c.ok ? null : (
+                <>
+                  {' '}
+                  <HelpLink topic={{ checkId: c.id, failureClass: 'source_data' }} />
+                </>
+              )}
             </span>
           </li>
         ))}

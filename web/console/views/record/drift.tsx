@@ -1,6 +1,7 @@
 import { driftActionNeeded, driftSentence, type Drift } from '../../../../domain/drift.ts';
 import type { ExternalRef } from '../../../../domain/sync.ts';
 import { DataTable, Time } from '../components.tsx';
+import { HelpLink } from '../help.tsx';
 
 /**
  * "Changed in QuickBooks after sync": what happened to the record's QuickBooks entity since the sync, both versions
@@ -10,7 +11,9 @@ export const DriftPanel = (p: { drift: Drift; externalRef: ExternalRef }) => {
   const { drift, externalRef: ref } = p;
   return (
     <section class="card drift" id="drift">
-      <h2>Changed in QuickBooks after sync</h2>
+      <h2>
+        Changed in QuickBooks after sync <HelpLink topic={{ drift: true }} />
+      </h2>
       <div class="callout callout-blocked">
         <p class="cause">{driftSentence(drift, ref.entity, ref.qboId)}</p>
         <p class="action-needed">{driftActionNeeded(drift)}</p>

@@ -2,6 +2,7 @@ import type { CreditApplicationRef } from '../../../../domain/sync.ts';
 import { FAILURE_CLASS_LABELS, RECORD_TYPE_LABELS, type FailureClass } from '../../../../domain/vocabulary.ts';
 import { Age, ClassBadge, Fact, OwnerBadge, SlaLeft, StateBadge, Time } from '../components.tsx';
 import { isInFlight, plural, STATE_LABELS } from '../format.ts';
+import { HelpLink } from '../help.tsx';
 import type { RecordViewProps } from './props.ts';
 
 /** The title: which record, where it stands, and the ways out to Temporal and QuickBooks. */
@@ -98,7 +99,11 @@ export const StatusPanel = (p: RecordViewProps) => {
           <span class="spinner" aria-hidden="true"></span> {STATE_LABELS[state as keyof typeof STATE_LABELS] ?? state}…
         </p>
       ) : null}
-      {row.failureClass ? <p class="cause">{FAILURE_CLASS_LABELS[row.failureClass as FailureClass]}</p> : null}
+      {row.failureClass ? (
+        <p class="cause">
+          {FAILURE_CLASS_LABELS[row.failureClass as FailureClass]} <HelpLink topic={{ failureClass: row.failureClass }} />
+        </p>
+      ) : null}
       {row.actionNeeded ? <p class="action-needed">{row.actionNeeded}</p> : null}
       {last && last.class !== 'accepted' ? (
         <p class="last-answer small">
