@@ -269,8 +269,9 @@ const CSV_COLUMNS: Array<[string, (r: CloseEvidence) => string | number | null]>
   ['resolution', (r) => r.resolution],
   ['action_needed', (r) => r.actionNeeded],
   ['closed_period', (r) => (r.closedPeriod ? 'yes' : 'no')],
-  ['changed_in_quickbooks', (r) => (r.drift ? [r.drift.kind, ...r.drift.fields].join(' ') : null)],
   ['workflow_id', (r) => r.workflowId],
+  // Added after the others, so spreadsheets built on the earlier columns keep working.
+  ['changed_in_quickbooks', (r) => (r.drift ? [r.drift.kind, ...r.drift.fields].join(' ') : null)],
 ];
 
 /**

@@ -84,6 +84,8 @@ describe('changes made in QuickBooks after a sync', () => {
     expect(page).toMatch(/2026-11-04[\s\S]*2026-11-09/);
     expect(page).toContain('Keep QuickBooks&#39; version');
     expect(page).toContain('Push AWRA&#39;s version');
+    const csv = await (await finance.get(`/close.csv?tenantId=${TENANT}&period=2026-11`)).text();
+    expect(csv.split('\r\n').find((l) => l.startsWith('BILL-2026-0201,'))).toMatch(/,changed date$/);
     const queuePage = await (await finance.get(`/queue?tenantId=${TENANT}`)).text();
     expect(queuePage).toContain('Changed in QuickBooks after sync');
     expect(queuePage).toContain('keep QuickBooks&#39; version or push AWRA&#39;s again');

@@ -327,7 +327,7 @@ describe('close readiness and audit', () => {
     expect(res.headers.get('content-disposition')).toContain('close-evidence-kilimo-2026-11.csv');
     const lines = (await res.text()).trim().split('\r\n');
     expect(lines[0]).toBe(
-      'record_number,record_type,txn_date,state,failure_class,owner,currency,amount_minor,qbo_entity,qbo_id,attempts,retry_count,last_provider_message,resolved_by,resolution,action_needed,closed_period,workflow_id',
+      'record_number,record_type,txn_date,state,failure_class,owner,currency,amount_minor,qbo_entity,qbo_id,attempts,retry_count,last_provider_message,resolved_by,resolution,action_needed,closed_period,workflow_id,changed_in_quickbooks',
     );
     const po = lines.find((l) => l.startsWith('PO-2026-0101,'))!;
     expect(po).toContain(',purchase_order,2026-11-03,synced,');
