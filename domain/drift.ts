@@ -60,6 +60,13 @@ export function isDriftEntity(entity: string): boolean {
 
 const FIELD_LABELS: Record<DriftField, string> = { amount: 'Amount', party: 'Customer / vendor', date: 'Date', lines: 'Lines' };
 
+/** "24,000.00": a QuickBooks amount as a person reads it (QuickBooks amounts are in major units). */
+export function amountText(v: string | undefined): string {
+  if (v === undefined) return '—';
+  const n = Number(v);
+  return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v;
+}
+
 const refOf = (v: unknown): { value?: string; name?: string } | undefined => (v && typeof v === 'object' ? (v as { value?: string; name?: string }) : undefined);
 const num = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : String(Number(v)));
 
@@ -93,7 +100,7 @@ export function snapshotOf(entity: string, e: QboRow): QboSnapshot | undefined {
     if (line.DetailType === 'SubTotalLineDetail') continue;
     const amount = num(line.Amount) ?? '0';
     const s = lineSubject(line);
-    lines.push(`${s.qty ? `${s.qty} × ` : ''}${s.label} = ${amount}`);
+    lines.push(`${s.qty ? `${s.qty} × ` : ''}${s.label} = ${amountText(amount)}`);
     lineKeys.push(`${s.key}|${s.qty ?? ''}|${amount}`);
   }
   return {
@@ -118,7 +125,7 @@ const linesText = (s: QboSnapshot) => (s.lines.length ? s.lines.join('; ') : 'no
 export function compareSnapshots(sent: QboSnapshot, now: QboSnapshot): DriftChange[] {
   const changes: DriftChange[] = [];
   const add = (field: DriftField, awra: string, qbo: string) => changes.push({ field, label: FIELD_LABELS[field], awra, qbo });
-  if ((sent.total ?? '') !== (now.total ?? '')) add('amount', sent.total ?? '—', now.total ?? '—');
+  if ((sent.total ?? '') !== (now.total ?? '')) add('amount', amountText(sent.total), amountText(now.total));
   if ((sent.party ?? '') !== (now.party ?? '')) add('party', partyText(sent), partyText(now));
   if ((sent.date ?? '') !== (now.date ?? '')) add('date', sent.date ?? '—', now.date ?? '—');
   if (sent.lineKeys.join('\n') !== now.lineKeys.join('\n')) add('lines', linesText(sent), linesText(now));

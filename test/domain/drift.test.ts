@@ -26,7 +26,7 @@ describe('snapshots of what a sync left in QuickBooks', () => {
       party: '56',
       partyName: 'Nairobi Office Supplies Ltd',
       date: '2026-11-03',
-      lines: ['2 × Maintenance visit (item 7) = 1200'],
+      lines: ['2 × Maintenance visit (item 7) = 1,200.00'],
       lineKeys: ['item:7|2|1200'],
     });
     expect(snapshotOf('Vendor', { Id: '1', DisplayName: 'x' })).toBeUndefined();
@@ -34,7 +34,7 @@ describe('snapshots of what a sync left in QuickBooks', () => {
 
   it('reads payment lines by the documents they settle', () => {
     const s = snapshotOf('BillPayment', { TotalAmt: 50, VendorRef: { value: '56' }, Line: [{ Amount: 50, LinkedTxn: [{ TxnId: '145', TxnType: 'Bill' }] }] })!;
-    expect(s.lines).toEqual(['Bill 145 = 50']);
+    expect(s.lines).toEqual(['Bill 145 = 50.00']);
   });
 });
 
@@ -52,7 +52,7 @@ describe('drift between the sync and QuickBooks now', () => {
     const d = detectDrift(ref, { entity: bill({ SyncToken: '1', TotalAmt: 1300, TxnDate: '2026-11-04' }) }, at)!;
     expect(d).toMatchObject({ kind: 'changed', detectedAt: at, changedAt: '2026-11-04T09:00:00-08:00', fields: ['amount', 'date'], qboSyncToken: '1' });
     expect(d.changes).toEqual([
-      { field: 'amount', label: 'Amount', awra: '1200', qbo: '1300' },
+      { field: 'amount', label: 'Amount', awra: '1,200.00', qbo: '1,300.00' },
       { field: 'date', label: 'Date', awra: '2026-11-03', qbo: '2026-11-04' },
     ]);
     expect(driftSentence(d, 'Bill', '145')).toBe('Someone changed the amount and date of Bill 145 in QuickBooks after it synced.');
@@ -64,7 +64,7 @@ describe('drift between the sync and QuickBooks now', () => {
     const d = detectDrift(ref, { entity: edited }, at)!;
     expect(d.fields).toEqual(['party', 'lines']);
     expect(d.changes[0]).toMatchObject({ awra: 'Nairobi Office Supplies Ltd (56)', qbo: 'Other Ltd (57)' });
-    expect(d.changes[1]).toMatchObject({ awra: '2 × Maintenance visit (item 7) = 1200', qbo: '2 × Maintenance visit (item 7) = 1100' });
+    expect(d.changes[1]).toMatchObject({ awra: '2 × Maintenance visit (item 7) = 1,200.00', qbo: '2 × Maintenance visit (item 7) = 1,100.00' });
   });
 
   it('sees deleted and voided entities', () => {

@@ -115,7 +115,7 @@ describe('changes made in QuickBooks after a sync', () => {
     await webhook('Bill', qboId, 'Update');
     const drifted = await withDrift(id, 'changed');
     expect(drifted.drift.fields).toEqual(['amount', 'lines']);
-    expect(drifted.drift.changes[0]).toMatchObject({ awra: '1200', qbo: '1350' });
+    expect(drifted.drift.changes[0]).toMatchObject({ awra: '1,200.00', qbo: '1,350.00' });
 
     const res = await h.api('POST', `/api/v1/records/${encodeURIComponent(id)}/actions/push-again`, {});
     expect(res.status).toBe(200);
