@@ -344,6 +344,36 @@ export type MappingRow = typeof mappings.$inferSelect;
 export type QboConnectionRow = typeof qboConnections.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type SourceRecordRow = typeof sourceRecords.$inferSelect;
+/**
+ * Every QuickBooks request a worker process was granted, per realm: the budget all worker processes share
+ * (qbo/shared-rate-limit.ts, db/queries/realm-budget.ts). While a request runs, `ends_at` is its lease (renewed by
+ * its process, so a killed process's slot frees itself); once finished it is the finish time, and the row counts
+ * against the rolling window until `ends_at` + the window.
+ */
+export const qboRealmRequests = pgTable(
+  'qbo_realm_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    realmId: text('realm_id').notNull(),
+    /** `api` or `batch` (qbo/rate-limit.ts LimitKind). */
+    kind: text('kind').notNull(),
+    /** The limiter instance (one per worker process) that holds it. */
+    holder: text('holder').notNull(),
+    startedAt: ts('started_at').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    finished: boolean('finished').notNull().default(false),
+  },
+  (t) => [index('qbo_realm_requests_window_idx').on(t.realmId, t.endsAt)],
+);
+
+/** A realm's shared 429 cooldown: every worker process pauses new requests until `cooldown_until`. */
+export const qboRealmThrottles = pgTable('qbo_realm_throttles', {
+  realmId: text('realm_id').primaryKey(),
+  strikes: integer('strikes').notNull(),
+  lastThrottleAt: ts('last_throttle_at').notNull(),
+  cooldownUntil: ts('cooldown_until').notNull(),
+});
+
 export type SyncRow = typeof syncs.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type SyncEventRow = typeof syncEvents.$inferSelect;

@@ -273,7 +273,8 @@ export function createRealmLimiter(opts: RealmLimiterOptions = {}): RealmLimiter
   };
 }
 
-function positiveInt(n: number, name: string): number {
+/** `n`, if it is a positive integer (a limiter setting); else a RangeError naming it. */
+export function positiveInt(n: number, name: string): number {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${n}`);
   return n;
 }

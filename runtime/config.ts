@@ -37,6 +37,17 @@ const schema = z.object({
   QBO_WEBHOOK_VERIFIER_TOKEN: z.string().optional(),
   /** Minutes between scheduled refreshes of each realm's QuickBooks lists. */
   QBO_REFS_REFRESH_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /**
+   * Where each realm's QuickBooks budget is counted: `postgres` (one budget shared by every worker process) or
+   * `process` (each worker process on its own: only for a single worker).
+   */
+  QBO_REALM_BUDGET: z.enum(['postgres', 'process']).default('postgres'),
+  /** Per realm: QuickBooks requests in flight at once (QuickBooks refuses more than 10). */
+  QBO_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10).default(10),
+  /** Per realm: QuickBooks requests per rolling minute, `/batch` included (QuickBooks allows 500). */
+  QBO_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(500).default(500),
+  /** Per realm: `/batch` requests per rolling minute (40, Intuit's older guidance; 120 where a realm has the new limit). */
+  QBO_BATCH_PER_MINUTE: z.coerce.number().int().min(1).max(500).default(40),
   /** The worker serves its metrics (and the SDK core's) here; 0 turns it off. The core exporter uses port + 1. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65534).default(0),
   /** The web app's /metrics appends the worker's metrics from this URL. */

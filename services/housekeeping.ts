@@ -10,17 +10,21 @@ import { deleteSpentOAuthStates } from '../db/queries/oauth-states.ts';
 import { deleteWebhookEventsBefore } from '../db/queries/webhook-events.ts';
 import { deleteStaleLoginAttempts } from '../db/queries/login-attempts.ts';
 import { deleteExpiredSessions } from '../db/queries/users.ts';
+import { deleteRealmBudgetBefore } from '../db/queries/realm-budget.ts';
 
 /** Webhook event ids are kept this long for deduplication. */
 export const WEBHOOK_EVENTS_KEPT_MS = 7 * 24 * 60 * 60_000;
 /** Sign-in counts are kept this long after their window started: longer than any window the throttle uses. */
 export const LOGIN_ATTEMPTS_KEPT_MS = 24 * 60 * 60_000;
+/** Granted QuickBooks requests count against a one-minute window; an hour after they ended they count for nothing. */
+export const REALM_BUDGET_KEPT_MS = 60 * 60_000;
 
 export interface Purged {
   sessions: number;
   oauthStates: number;
   loginAttempts: number;
   webhookEvents: number;
+  realmBudget: number;
 }
 
 /** One pass over every table; `now` for tests. */
@@ -31,6 +35,7 @@ export async function purgeExpired(db: Db, now = new Date()): Promise<Purged> {
     oauthStates: await deleteSpentOAuthStates(db, now),
     loginAttempts: await deleteStaleLoginAttempts(db, ago(LOGIN_ATTEMPTS_KEPT_MS)),
     webhookEvents: await deleteWebhookEventsBefore(db, ago(WEBHOOK_EVENTS_KEPT_MS)),
+    realmBudget: await deleteRealmBudgetBefore(db, ago(REALM_BUDGET_KEPT_MS)),
   };
 }
 

@@ -3,7 +3,7 @@ import { createTokenStore } from '../db/queries/connections.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createQboClient, type QboClient } from '../qbo/client.ts';
 import { createQboOAuth, oauthEndpointsAt } from '../qbo/oauth.ts';
-import { createRealmLimiter, type RealmLimiterOptions } from '../qbo/rate-limit.ts';
+import { createRealmLimiter, type RealmLimiter, type RealmLimiterOptions } from '../qbo/rate-limit.ts';
 import type { QboConnectionRow } from '../db/schema.ts';
 import type { SecretBox } from '../runtime/secrets.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
@@ -17,8 +17,18 @@ export interface IntuitApp {
 
 
 /** Wires the activities' dependencies: one per-realm limiter shared by every QuickBooks client of the process. */
-export function createActivityDeps(opts: { db: Db; secrets: SecretBox; metrics?: WorkerMetrics; intuit: IntuitApp; limits?: RealmLimiterOptions; qboTimeoutMs?: number; workflowDefaults?: ActivityDeps['workflowDefaults'] }): ActivityDeps {
-  const limiter = createRealmLimiter(opts.limits);
+export function createActivityDeps(opts: {
+  db: Db;
+  secrets: SecretBox;
+  metrics?: WorkerMetrics;
+  intuit: IntuitApp;
+  limits?: RealmLimiterOptions;
+  /** The per-realm limiter (e.g. the Postgres-backed one shared by every worker process); else one of this process, from `limits`. */
+  limiter?: RealmLimiter;
+  qboTimeoutMs?: number;
+  workflowDefaults?: ActivityDeps['workflowDefaults'];
+}): ActivityDeps {
+  const limiter = opts.limiter ?? createRealmLimiter(opts.limits);
   const clients = new Map<string, QboClient>();
   return {
     db: opts.db,

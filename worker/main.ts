@@ -10,6 +10,9 @@ import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { createWorkerMetrics } from '../runtime/metrics.ts';
+import { createRealmLimiter } from '../qbo/rate-limit.ts';
+import { createSharedRealmLimiter } from '../qbo/shared-rate-limit.ts';
+import { createRealmBudgetStore } from '../db/queries/realm-budget.ts';
 
 const { config, logger, run } = entrypoint('worker');
 
@@ -26,6 +29,12 @@ async function main() {
   const metricsServer = config.WORKER_METRICS_PORT
     ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, registry: metrics.registry, coreMetricsUrl: `http://127.0.0.1:${corePort}/metrics` })
     : undefined;
+  // Each realm's QuickBooks budget, counted in Postgres so that every worker process shares it (docs/scaling.md).
+  const limits = { concurrency: config.QBO_MAX_IN_FLIGHT, perMinute: config.QBO_REQUESTS_PER_MINUTE, batchPerMinute: config.QBO_BATCH_PER_MINUTE };
+  const sharedLimiter =
+    config.QBO_REALM_BUDGET === 'postgres'
+      ? createSharedRealmLimiter({ ...limits, store: createRealmBudgetStore(dbh.db), onError: (err, what) => logger.warn({ err, what }, 'realm budget store call failed') })
+      : undefined;
   const connection = await NativeConnection.connect({
     address: config.TEMPORAL_ADDRESS,
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
@@ -42,12 +51,14 @@ async function main() {
         secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
         workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
+        limiter: sharedLimiter ?? createRealmLimiter(limits),
       }),
     ),
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, realmBudget: config.QBO_REALM_BUDGET, ...limits }, 'worker started');
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) drain the worker; run() resolves after that.
   await worker.run();
+  sharedLimiter?.close();
   await connection.close();
   metricsServer?.close();
   await dbh.close();

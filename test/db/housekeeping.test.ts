@@ -97,14 +97,14 @@ describe('housekeeping', () => {
       { eventId: 'recent', realmIds: ['1'], receivedAt: ago(24 * 60 * MIN) },
     ]);
 
-    expect(await purgeExpired(db.db)).toEqual({ sessions: 2, oauthStates: 2, loginAttempts: 1, webhookEvents: 1 });
+    expect(await purgeExpired(db.db)).toEqual({ sessions: 2, oauthStates: 2, loginAttempts: 1, webhookEvents: 1, realmBudget: 0 });
     const left = await db.db.select({ id: sessions.idHash }).from(sessions);
     expect(left.map((r) => r.id)).toEqual([hashSessionId(live.id)]);
     expect(left.map((r) => r.id)).not.toContain(hashSessionId(expired.id));
     expect((await db.db.select().from(oauthStates)).map((r) => r.state)).toEqual(['fresh']);
     expect((await db.db.select().from(loginAttempts)).map((r) => r.key)).toEqual(['email:recent@acme.example']);
     expect((await db.db.select().from(webhookEvents)).map((r) => r.eventId)).toEqual(['recent']);
-    expect(await purgeExpired(db.db)).toEqual({ sessions: 0, oauthStates: 0, loginAttempts: 0, webhookEvents: 0 });
+    expect(await purgeExpired(db.db)).toEqual({ sessions: 0, oauthStates: 0, loginAttempts: 0, webhookEvents: 0, realmBudget: 0 });
   });
 
   it('runs soon after start and then on its interval until stopped', async () => {

@@ -42,6 +42,8 @@ export async function workflowBundle() {
 export interface Harness {
   db: TestDb;
   secrets: SecretBox;
+  /** The TOKEN_ENCRYPTION_KEYS value of `secrets` (for a worker run as a process). */
+  tokenKeys: string;
   /** Encrypts every payload of this harness's worker and clients (a fresh key per harness). */
   payloadCodec: PayloadCodec;
   /** The PAYLOAD_ENCRYPTION_KEYS value of that codec (for a command run as a process). */
@@ -89,7 +91,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     client: { dataConverter: encryptingDataConverter(payloadCodec) },
   });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const secrets = createSecretBox(parseEncryptionKeys(generateEncryptionKeySpec()));
+  const tokenKeys = generateEncryptionKeySpec();
+  const secrets = createSecretBox(parseEncryptionKeys(tokenKeys));
   const metrics = createWorkerMetrics();
   const metricsServer = await startMetricsServer({ port: 0, registry: metrics.registry });
   const metricsPort = (metricsServer.address() as AddressInfo).port;
@@ -128,6 +131,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   return {
     db,
     secrets,
+    tokenKeys,
     payloadCodec,
     payloadKeys,
     async accessToken(tenantId) {
@@ -156,7 +160,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       return { status: res.status, json };
     },
     async close() {
-      worker.shutdown();
+      // A test may have stopped it already, to leave its task queue to workers run as processes.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await env.teardown();
       await sim.close();
