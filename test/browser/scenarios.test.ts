@@ -127,8 +127,9 @@ describe('mapping gap: a purchase order is approved but its QuickBooks item mapp
 
 describe('duplicate warning: a finance user would recreate a failed record by hand in QuickBooks', () => {
   it('shows finance the prior attempt, the provider response and the QuickBooks candidate, and links instead of creating', async () => {
-    // Someone creates the vendor by hand in QuickBooks while AWRA's push of it is on its way.
-    h.sim.sim.injectFault({ realmId: t.realmId, kind: 'latency', latencyMs: 1500, path: '/vendor', method: 'POST', count: 1 });
+    // Someone creates the vendor by hand in QuickBooks while AWRA's push of it is on its way (held long enough that a
+    // loaded CI machine still gets the hand-made one in first, yet answered within the client's 5 s timeout).
+    h.sim.sim.injectFault({ realmId: t.realmId, kind: 'latency', latencyMs: 3500, path: '/vendor', method: 'POST', count: 1 });
     const id = await submit(h, awra.vendor('savanna', 'ven-dup', 'Rift Valley Timber Ltd'));
     await waitFor(h, id, 'syncing');
     const manual = await fetch(`${h.sim.url}/v3/company/${t.realmId}/vendor?minorversion=75`, {
