@@ -24,6 +24,8 @@ const FAST = [
   'test/web/help.test.ts',
   'test/activities/activities.test.ts',
   'test/activities/credit.test.ts',
+  'test/web/notifications-api.test.ts',
+  'test/activities/notify.test.ts',
 ];
 const fast = process.env.VITEST_NO_SERVERS === '1';
 

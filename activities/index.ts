@@ -3,11 +3,12 @@ import { createAuditActivities } from './audit.ts';
 import { createConnectionActivities } from './connection.ts';
 import { createRefActivities } from './refs.ts';
 import { createMappingActivities } from './mappings.ts';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify.ts';
 import { createProjectionActivities } from './projection.ts';
 import { createQboActivities, type QboActivityDeps } from './qbo.ts';
 import { createReconcileActivities, type ReconcileActivityDeps } from './reconcile.ts';
 
-export type ActivityDeps = QboActivityDeps & { db: Db } & Pick<ReconcileActivityDeps, 'workflowDefaults'>;
+export type ActivityDeps = QboActivityDeps & { db: Db } & Pick<ReconcileActivityDeps, 'workflowDefaults'> & { notify?: Omit<NotifyActivityDeps, 'db'> };
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConnectionActivities(deps),
     ...createRefActivities(deps),
     ...createReconcileActivities(deps),
+    ...createNotifyActivities({ db: deps.db, ...deps.notify }),
   };
 }
 

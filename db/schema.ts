@@ -20,6 +20,7 @@ import type {
   ReadinessCheck,
 } from '../domain/sync.ts';
 import type { Drift } from '../domain/drift.ts';
+import { AUDIENCES, NOTIFICATION_STATUSES, NOTIFY_CHANNELS, NOTIFY_TRIGGERS, type ConsoleRole } from '../domain/notifications.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -336,14 +337,103 @@ export const sessions = pgTable(
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
 
-export type Tenant = typeof tenants.$inferSelect;
-export type QboRefRow = typeof qboRefs.$inferSelect;
-export type UserRow = typeof users.$inferSelect;
-export type SessionRow = typeof sessions.$inferSelect;
-export type MappingRow = typeof mappings.$inferSelect;
-export type QboConnectionRow = typeof qboConnections.$inferSelect;
-export type ApiKey = typeof apiKeys.$inferSelect;
-export type SourceRecordRow = typeof sourceRecords.$inferSelect;
+/**
+ * Who each tenant tells (domain/notifications.ts `TenantRoutes`): per audience, console users by role, named e-mail
+ * addresses and webhook endpoints by name. A tenant without a row for an audience gets `DEFAULT_ROUTES`.
+ */
+export const notificationRoutes = pgTable(
+  'notification_routes',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    audience: text('audience', { enum: AUDIENCES }).notNull(),
+    label: text('label'),
+    roles: text('roles').array().$type<ConsoleRole[]>().notNull().default(sql`'{}'::text[]`),
+    emails: text('emails').array().notNull().default(sql`'{}'::text[]`),
+    webhooks: text('webhooks').array().notNull().default(sql`'{}'::text[]`),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.audience] })],
+);
+
+/**
+ * A tenant's outgoing webhooks: Slack-compatible JSON, signed with the endpoint's own secret (encrypted at rest like
+ * OAuth tokens). Disabled after `disableAfter` failed deliveries in a row, until an admin saves it enabled again.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    /** The HMAC-SHA256 key, encrypted with TOKEN_ENCRYPTION_KEYS (runtime/secrets.ts). */
+    secret: text('secret').notNull(),
+    disableAfter: integer('disable_after').notNull().default(10),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    disabledAt: ts('disabled_at'),
+    lastStatus: integer('last_status'),
+    lastDeliveryAt: ts('last_delivery_at'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('webhook_endpoints_name_idx').on(t.tenantId, t.name)],
+);
+
+/**
+ * The notifications ledger: one row per message, recipient and channel, whatever became of it — sent, failed after
+ * its retries, suppressed by the rate limit, or still pending. `dedupe_key` makes a second trigger of the same
+ * message find this row instead of sending again. Console rows are what the bell shows (`read_at` once opened).
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    /** Every row of one message shares it (domain/notifications.ts `messageKey`); its notify workflow is named by it. */
+    messageKey: text('message_key').notNull(),
+    channel: text('channel', { enum: NOTIFY_CHANNELS }).notNull(),
+    /** An e-mail address, a console user's e-mail, or a webhook endpoint's name. */
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    link: text('link'),
+    trigger: text('trigger', { enum: NOTIFY_TRIGGERS }).notNull(),
+    /** The record the message is about, if it is about one. */
+    workflowId: text('workflow_id'),
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+    lastError: text('last_error'),
+    readAt: ts('read_at'),
+  },
+  (t) => [
+    index('notifications_tenant_idx').on(t.tenantId, t.createdAt),
+    index('notifications_recipient_idx').on(t.channel, t.recipient, t.createdAt),
+    index('notifications_workflow_idx').on(t.workflowId),
+    index('notifications_message_idx').on(t.messageKey),
+  ],
+);
+
+/** Every delivery attempt of a notification: the evidence (SMTP answer, webhook status code, error). */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    notificationId: bigint('notification_id', { mode: 'number' }).notNull().references(() => notifications.id),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    attempt: integer('attempt').notNull(),
+    at: ts('at').notNull().defaultNow(),
+    ok: boolean('ok').notNull(),
+    statusCode: integer('status_code'),
+    detail: text('detail'),
+  },
+  (t) => [index('notification_deliveries_notification_idx').on(t.notificationId, t.attempt)],
+);
+
 /**
  * Every QuickBooks request a worker process was granted, per realm: the budget all worker processes share
  * (qbo/shared-rate-limit.ts, db/queries/realm-budget.ts). While a request runs, `ends_at` is its lease (renewed by
@@ -374,7 +464,36 @@ export const qboRealmThrottles = pgTable('qbo_realm_throttles', {
   cooldownUntil: ts('cooldown_until').notNull(),
 });
 
+/** Development only: what the embedded SMTP catcher of `npm start` received (scripts/mail-catcher.ts). */
+export const caughtMail = pgTable(
+  'caught_mail',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    mailFrom: text('mail_from').notNull(),
+    rcptTo: text('rcpt_to').array().notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    messageId: text('message_id'),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('caught_mail_received_idx').on(t.receivedAt)],
+);
+
+export type Tenant = typeof tenants.$inferSelect;
+export type QboRefRow = typeof qboRefs.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type MappingRow = typeof mappings.$inferSelect;
+export type QboConnectionRow = typeof qboConnections.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type SourceRecordRow = typeof sourceRecords.$inferSelect;
 export type SyncRow = typeof syncs.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type SyncEventRow = typeof syncEvents.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type NotificationRouteRow = typeof notificationRoutes.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;
+export type NotificationDeliveryRow = typeof notificationDeliveries.$inferSelect;
+export type CaughtMailRow = typeof caughtMail.$inferSelect;

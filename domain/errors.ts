@@ -5,5 +5,7 @@ export const ErrorTypes = {
   QboAuthorization: 'QboAuthorization',
   QboRetryable: 'QboRetryable',
   QboOutcomeUncertain: 'QboOutcomeUncertain',
+  /** A notification that can never be delivered as it is (address refused, endpoint disabled): not retried. */
+  NotificationUndeliverable: 'NotificationUndeliverable',
 } as const;
 export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];

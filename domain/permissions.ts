@@ -43,6 +43,8 @@ export const PERMISSIONS = {
   'tenants.create': { roles: ['admin'], allows: 'create tenants' },
   'tenant.reconcile': { roles: ['admin'], allows: "run a tenant's reconciler" },
   'apikeys.manage': { roles: ['admin'], allows: 'list, create and revoke API keys' },
+  'notifications.ledger': { roles: ['admin'], allows: "list every notification sent or attempted for a tenant" },
+  'notifications.routes': { roles: ['admin'], allows: 'set who is notified of what (routing, escalation contacts, webhooks)' },
 } as const satisfies Record<string, PermissionSpec>;
 
 export type Permission = keyof typeof PERMISSIONS;

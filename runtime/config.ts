@@ -58,6 +58,18 @@ const schema = z.object({
   WAIT_RECHECK_SECONDS: z.coerce.number().int().min(1).max(21_600).default(300),
   /** Minutes between two runs of each tenant's reconciler. */
   RECONCILE_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  /** Where people open the console; every notification links into it. Default: http://localhost:<PORT>. */
+  CONSOLE_URL: z.string().url().optional(),
+  /** The SMTP server notifications are sent through (`smtp://user:pass@host:587`, `smtps://…`); unset → no e-mail. */
+  SMTP_URL: z.string().url().optional(),
+  /** The From of notification e-mails. */
+  NOTIFY_FROM: z.string().min(3).default('QBO Sync Health <notifications@localhost>'),
+  /** Seconds a new root cause waits before the admins are told: one that clears by itself meanwhile is never told. */
+  NOTIFY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  /** The hour (UTC) of each tenant's daily notifications: every person's digest, the reconnect reminder. */
+  DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(4),
+  /** The port of the SMTP catcher `npm start` runs in development (its mail is shown in the console). */
+  SMTP_CATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(1025),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable one-line logs when stdout is a terminal outside production, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -78,6 +90,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** How this process writes its logs (see LOG_FORMAT). */
 export function logFormat(config: Config, isTTY = process.stdout.isTTY): LogFormat {
   return logFormatFor({ setting: config.LOG_FORMAT, nodeEnv: config.NODE_ENV, isTTY });
+}
+
+/** Where people open the console (links in notifications). */
+export function consoleUrlFrom(config: Config): string {
+  return config.CONSOLE_URL ?? `http://localhost:${config.PORT}`;
 }
 
 /** The token encryption box from config; required (npm start provides a development key). */

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { deleteTenantData, otherTenantsOnRealm, tenantConnection } from '../db/queries/tenant-data.ts';
 import { tenantIdSchema } from '../domain/records.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
-import { reconcileScheduleId, refsScheduleId } from '../services/schedules.ts';
+import { dailyScheduleId, reconcileScheduleId, refsScheduleId } from '../services/schedules.ts';
 
 export interface ForgetTenantOptions {
   db: Db;
@@ -33,8 +33,8 @@ const TERMINATE_REASON = 'tenant forgotten';
  * Every running workflow of the tenant. Only sync workflows carry the TenantId search attribute (their ids,
  * `qbo-sync:{tenantId}:…`, are matched too), so the others are matched by id: the connection workflow (domain/workflow-id.ts), reference refreshes started by the tenant's
  * Schedule (the Schedule appends a timestamp to `qbo-refs:{tenantId}`, so they are matched by TemporalScheduledById)
- * or at once (`qbo-refs-now:{tenantId}:…`, services/schedules.ts), and mapping fan-outs (`resume-waiting:{tenantId}:…`,
- * services/resume.ts). Tenant ids hold no ':' (tenantIdSchema), so a prefix ending in ':' never reaches another tenant.
+ * or at once (`qbo-refs-now:{tenantId}:…`, services/schedules.ts), mapping fan-outs (`resume-waiting:{tenantId}:…`,
+ * services/resume.ts), and notification deliveries (`notify:{tenantId}:…`, services/notifications.ts). Tenant ids hold no ':' (tenantIdSchema), so a prefix ending in ':' never reaches another tenant.
  */
 export function tenantWorkflowsQuery(tenantId: string): string {
   const matches = [
@@ -43,9 +43,11 @@ export function tenantWorkflowsQuery(tenantId: string): string {
     `WorkflowId = "${connectionWorkflowId(tenantId)}"`,
     `TemporalScheduledById = "${refsScheduleId(tenantId)}"`,
     `TemporalScheduledById = "${reconcileScheduleId(tenantId)}"`,
+    `TemporalScheduledById = "${dailyScheduleId(tenantId)}"`,
     `WorkflowId STARTS_WITH "qbo-reconcile-now:${tenantId}:"`,
     `WorkflowId STARTS_WITH "qbo-refs-now:${tenantId}:"`,
     `WorkflowId STARTS_WITH "resume-waiting:${tenantId}:"`,
+    `WorkflowId STARTS_WITH "notify:${tenantId}:"`,
   ];
   return `(${matches.join(' OR ')}) AND ExecutionStatus = "Running"`;
 }
@@ -69,7 +71,7 @@ export async function forgetTenant(opts: ForgetTenantOptions): Promise<ForgetTen
 
   // The Schedule first, so it cannot start another refresh while the running workflows are terminated.
   let schedulesDeleted = 0;
-  for (const scheduleId of [refsScheduleId(tenantId), reconcileScheduleId(tenantId)]) {
+  for (const scheduleId of [refsScheduleId(tenantId), reconcileScheduleId(tenantId), dailyScheduleId(tenantId)]) {
     try {
       await temporal.schedule.getHandle(scheduleId).delete();
       schedulesDeleted += 1;

@@ -15,6 +15,8 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { startTemporalDevServer } from './dev-server.ts';
 import { createSupervisor, type SupervisedChild } from './supervisor.ts';
 import { startSimulator, type StartedSimulator } from '../simulator/index.ts';
+import { startMailCatcher, type MailCatcher } from './mail-catcher.ts';
+import { insertCaughtMail } from '../db/queries/caught-mail.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { generateEncryptionKeySpec } from '../runtime/secrets.ts';
 import { DEMO_TENANT, seedDemo, watchDemo } from './demo.ts';
@@ -31,6 +33,8 @@ const supervisor = createSupervisor();
 let embeddedPg: LocalDatabase | undefined;
 let progressDb: DbHandle | undefined;
 let simulator: StartedSimulator | undefined;
+let mailCatcher: MailCatcher | undefined;
+let catcherDb: DbHandle | undefined;
 let stopping = false;
 let recorded = false;
 
@@ -41,6 +45,8 @@ async function shutdown(code: number) {
   // The web app, the worker, then the Temporal dev server: each stops before what it depends on.
   await supervisor.stopAll();
   await simulator?.close();
+  await mailCatcher?.close();
+  await catcherDb?.close().catch(() => undefined);
   await progressDb?.close().catch(() => undefined);
   await embeddedPg?.close();
   if (recorded) forgetStart(dataDir);
@@ -135,6 +141,19 @@ async function main() {
     simulatorUrl = simulator.url;
   }
 
+  // E-mail in development: an SMTP catcher here takes what the worker sends; the console shows it (never in production).
+  let smtpUrl = config.SMTP_URL;
+  if (!smtpUrl && config.NODE_ENV !== 'production') {
+    catcherDb = createDb({ url: databaseUrl, maxConnections: 1 });
+    const store = catcherDb.db;
+    mailCatcher = await startMailCatcher({
+      port: config.SMTP_CATCHER_PORT,
+      onMessage: (m) => insertCaughtMail(store, m),
+      onError: (err) => log(`Mail catcher: ${err.message}`),
+    });
+    smtpUrl = mailCatcher.url;
+  }
+
   const tokenKeys = config.TOKEN_ENCRYPTION_KEYS ?? devSecret('token-encryption-keys', () => generateEncryptionKeySpec('dev1'));
   const webhookVerifier = config.QBO_WEBHOOK_VERIFIER_TOKEN ?? devSecret('webhook-verifier-token', () => randomBytes(24).toString('base64url'));
   // /metrics names tenants: it answers only with this bearer token (generated and kept for development).
@@ -151,6 +170,8 @@ async function main() {
     QBO_WEBHOOK_VERIFIER_TOKEN: webhookVerifier,
     ...(metricsToken ? { METRICS_TOKEN: metricsToken } : {}),
     ...(simulatorUrl ? { QBO_SIM_URL: simulatorUrl } : {}),
+    ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+    CONSOLE_URL: config.CONSOLE_URL ?? consoleUrl,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
@@ -174,6 +195,7 @@ async function main() {
     } else log(`  JSON API:      ${consoleUrl}/api/v1   (make a key: npm run apikey -- create --name <name> --role admin)`);
     log(`  Temporal UI:   ${temporalUiUrl}   (payloads are encrypted; README "Finding a sync in the Temporal UI" says how to read them)`);
     if (simulatorUrl) log(`  QBO simulator: ${simulatorUrl} (a local stand-in for QuickBooks Online)`);
+    if (mailCatcher) log(`  Caught mail:   ${consoleUrl}/notifications/mail   (notification e-mail goes to ${mailCatcher.url}, nowhere else)`);
     log(metricsToken ? `  Metrics:       ${consoleUrl}/metrics   (Authorization: Bearer ${metricsToken})` : '  Metrics:       off (set METRICS_TOKEN)');
     log(`  Data folder:   ${dataDir}`);
     log('  Add a colleague while this runs: npm run user:create -- --email <email> --name "<name>" --role admin|finance');

@@ -1,11 +1,11 @@
 /**
- * A tenant's own Temporal work beside its records' syncs: the Schedules that refresh its QuickBooks lists and run its
- * reconciler, their run-now variants, and what a (re)connection starts.
+ * A tenant's own Temporal work beside its records' syncs: the Schedules that refresh its QuickBooks lists, run its
+ * reconciler and send its daily notifications, their run-now variants, and what a (re)connection starts.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { ReconcileReport } from '../domain/reconcile.ts';
 import { connectionWorkflowId } from '../domain/workflow-id.ts';
-import { realmConnection, reconcile, reconnectedSignal, refreshReferences } from '../workflows/index.ts';
+import { dailyNotifications, realmConnection, reconcile, reconnectedSignal, refreshReferences } from '../workflows/index.ts';
 
 export function refsScheduleId(tenantId: string): string {
   return `qbo-refs:${tenantId}`;
@@ -15,18 +15,41 @@ export function reconcileScheduleId(tenantId: string): string {
   return `qbo-reconcile:${tenantId}`;
 }
 
-/** The tenant's reconciler runs every `minutes` (services/reconcile.ts); creating it again changes nothing. */
-export async function ensureReconcileSchedule(client: Client, opts: { taskQueue: string; tenantId: string; minutes: number }): Promise<void> {
+/** Creates a Schedule; one that exists already is left as it is. */
+async function createSchedule(client: Client, options: ScheduleOptions): Promise<void> {
   try {
-    await client.schedule.create({
-      scheduleId: reconcileScheduleId(opts.tenantId),
-      spec: { intervals: [{ every: `${opts.minutes} minutes` }] },
-      action: { type: 'startWorkflow', workflowType: reconcile, args: [{ tenantId: opts.tenantId }], taskQueue: opts.taskQueue, workflowId: reconcileScheduleId(opts.tenantId) },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-    });
+    await client.schedule.create(options);
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
+}
+
+/** The tenant's reconciler runs every `minutes` (services/reconcile.ts); creating it again changes nothing. */
+export async function ensureReconcileSchedule(client: Client, opts: { taskQueue: string; tenantId: string; minutes: number }): Promise<void> {
+  await createSchedule(client, {
+    scheduleId: reconcileScheduleId(opts.tenantId),
+    spec: { intervals: [{ every: `${opts.minutes} minutes` }] },
+    action: { type: 'startWorkflow', workflowType: reconcile, args: [{ tenantId: opts.tenantId }], taskQueue: opts.taskQueue, workflowId: reconcileScheduleId(opts.tenantId) },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+  });
+}
+
+export function dailyScheduleId(tenantId: string): string {
+  return `qbo-daily:${tenantId}`;
+}
+
+/**
+ * The tenant's daily notifications (workflows/notify.ts `dailyNotifications`: each person's digest, the reconnect
+ * reminder) at `hourUtc`:00 UTC; creating it again changes nothing.
+ */
+export async function ensureDailySchedule(client: Client, opts: { taskQueue: string; tenantId: string; hourUtc: number }): Promise<void> {
+  await createSchedule(client, {
+    scheduleId: dailyScheduleId(opts.tenantId),
+    spec: { calendars: [{ hour: opts.hourUtc, minute: 0 }] },
+    action: { type: 'startWorkflow', workflowType: dailyNotifications, args: [{ tenantId: opts.tenantId }], taskQueue: opts.taskQueue, workflowId: dailyScheduleId(opts.tenantId) },
+    // A day whose run was missed (Temporal down) is caught up within a few hours, not the next morning.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
+  });
 }
 
 /** Runs the tenant's reconciler now (an admin asked) and waits for its report. */
@@ -92,15 +115,11 @@ export async function afterConnect(client: Client, opts: { taskQueue: string; te
     signal: reconnectedSignal,
     signalArgs: [],
   });
-  try {
-    await client.schedule.create({
-      scheduleId: refsScheduleId(tenantId),
-      spec: { intervals: [{ every: `${opts.refsRefreshMinutes ?? 15} minutes` }] },
-      action: { type: 'startWorkflow', workflowType: refreshReferences, args: [{ tenantId }], taskQueue, workflowId: refsScheduleId(tenantId) },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
+  await createSchedule(client, {
+    scheduleId: refsScheduleId(tenantId),
+    spec: { intervals: [{ every: `${opts.refsRefreshMinutes ?? 15} minutes` }] },
+    action: { type: 'startWorkflow', workflowType: refreshReferences, args: [{ tenantId }], taskQueue, workflowId: refsScheduleId(tenantId) },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+  });
   await refreshReferencesNow(client, taskQueue, tenantId, 'connect', true);
 }

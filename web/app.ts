@@ -7,6 +7,7 @@ import { apiKeysApi } from './api/api-keys.ts';
 import { closeReadinessApi } from './api/close-readiness.ts';
 import { connectionsApi } from './api/connections.ts';
 import { mappingsApi } from './api/mappings.ts';
+import { notificationsApi } from './api/notifications.ts';
 import { queueApi } from './api/queue.ts';
 import { recordsApi, recordsBatchApi } from './api/records.ts';
 import { tenantsApi } from './api/tenants.ts';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
   api.route('/close-readiness', closeReadinessApi());
   api.route('/', connectionsApi());
   api.route('/api-keys', apiKeysApi());
+  api.route('/notifications', notificationsApi());
   app.route('/api/v1', api);
   app.route('/', consoleApp());
   // Hono answers an unmatched path of a mounted sub-app with the parent's notFound, so the API's shape is set here.

@@ -35,12 +35,16 @@ export interface AppDeps {
   readModelMaxAgeMs?: number;
   /** Minutes between runs of each tenant's reconciler Schedule (created with the tenant). */
   reconcileMinutes?: number;
+  /** The hour (UTC) of each tenant's daily notifications Schedule (created with the tenant; default 4). */
+  digestHourUtc?: number;
   /** The app runs behind a reverse proxy: the client's address is the last X-Forwarded-For entry (TRUST_PROXY). */
   trustProxy?: boolean;
   /** Bearer token `/metrics` requires; unset: /metrics is not served. */
   metricsToken?: string;
   /** The Temporal payload codec (encryption), served to signed-in people as the Temporal UI's codec endpoint. */
   payloadCodec?: PayloadCodec;
+  /** Development: the console shows what `npm start`'s SMTP catcher received (never in production). */
+  caughtMail?: boolean;
 }
 
 export type AppEnv = { Variables: { principal: Principal; deps: AppDeps; reads: ReadCache } };

@@ -6,7 +6,7 @@ import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { connectTemporalClient } from '../runtime/temporal.ts';
 import { payloadCodecFrom } from '../runtime/payload-codec.ts';
 import { listTenants } from '../db/queries/tenants.ts';
-import { ensureReconcileSchedule } from '../services/schedules.ts';
+import { ensureDailySchedule, ensureReconcileSchedule } from '../services/schedules.ts';
 import { startOutboxDrainer } from '../services/outbox.ts';
 import { startHousekeeping } from '../services/housekeeping.ts';
 import { createApp } from './app.ts';
@@ -34,12 +34,14 @@ async function main() {
     readModelMaxAgeMs: config.READ_MODEL_MAX_AGE_MS,
     workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
     reconcileMinutes: config.RECONCILE_MINUTES,
+    digestHourUtc: config.DIGEST_HOUR_UTC,
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     ...(config.TRUST_PROXY ? { trustProxy: true } : {}),
     ...(config.WORKER_METRICS_URL ? { workerMetricsUrl: config.WORKER_METRICS_URL } : {}),
     intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, environment: config.QBO_ENVIRONMENT },
     ...(config.QBO_WEBHOOK_VERIFIER_TOKEN ? { webhookVerifierToken: config.QBO_WEBHOOK_VERIFIER_TOKEN } : {}),
     ...(config.NODE_ENV !== 'production' && config.QBO_SIM_URL ? { simulatorUrl: config.QBO_SIM_URL } : {}),
+    caughtMail: config.NODE_ENV !== 'production',
   };
   const app = createApp(deps);
   // What was stored while Temporal did not answer (record versions, mapping fixes, reconnects) is delivered from here.
@@ -52,12 +54,13 @@ async function main() {
     onPass: (purged) => logger.info(purged, 'housekeeping purged expired rows'),
     onError: (err) => logger.warn({ err: err.message }, 'housekeeping failed; trying again'),
   });
-  // Every tenant's reconciler Schedule (a tenant created while Temporal was down gets one here at the latest).
+  // Every tenant's reconciler and daily notifications Schedules (a tenant created while Temporal was down gets them here at the latest).
   void (async () => {
     for (const t of await listTenants(dbh.db)) {
       await ensureReconcileSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, tenantId: t.id, minutes: config.RECONCILE_MINUTES });
+      await ensureDailySchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, tenantId: t.id, hourUtc: config.DIGEST_HOUR_UTC });
     }
-  })().catch((err: Error) => logger.warn({ err: err.message }, 'could not create the reconciler schedules; the next start tries again'));
+  })().catch((err: Error) => logger.warn({ err: err.message }, 'could not create the tenant schedules; the next start tries again'));
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'web listening');
   });

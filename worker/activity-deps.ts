@@ -27,6 +27,8 @@ export function createActivityDeps(opts: {
   limiter?: RealmLimiter;
   qboTimeoutMs?: number;
   workflowDefaults?: ActivityDeps['workflowDefaults'];
+  /** E-mail, links and webhook settings of the notification activities (activities/notify.ts). */
+  notify?: Omit<NonNullable<ActivityDeps['notify']>, 'secrets'>;
 }): ActivityDeps {
   const limiter = opts.limiter ?? createRealmLimiter(opts.limits);
   const clients = new Map<string, QboClient>();
@@ -34,6 +36,8 @@ export function createActivityDeps(opts: {
     db: opts.db,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.workflowDefaults ? { workflowDefaults: opts.workflowDefaults } : {}),
+    // Webhook secrets are encrypted with the same keys as OAuth tokens.
+    notify: { ...opts.notify, secrets: opts.secrets },
     tokens: createTokenStore(opts.db, opts.secrets),
     // The simulator serves stand-ins for QuickBooks web-app pages, so deep links work in development too.
     appBaseUrlFor: (c) => (c.environment === 'simulator' ? `${c.baseUrl.replace(/\/+$/, '')}/_sim/app/` : undefined),

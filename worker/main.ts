@@ -1,7 +1,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createDb } from '../db/client.ts';
-import { tokenKeysFrom } from '../runtime/config.ts';
+import { consoleUrlFrom, tokenKeysFrom } from '../runtime/config.ts';
 import { entrypoint } from '../runtime/entrypoint.ts';
 import { createSecretBox, parseEncryptionKeys } from '../runtime/secrets.ts';
 import { payloadCodecFrom } from '../runtime/payload-codec.ts';
@@ -10,6 +10,7 @@ import { createActivityDeps } from './activity-deps.ts';
 import { createWorker } from './create-worker.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { createWorkerMetrics } from '../runtime/metrics.ts';
+import { createMailer } from '../runtime/mailer.ts';
 import { createRealmLimiter } from '../qbo/rate-limit.ts';
 import { createSharedRealmLimiter } from '../qbo/shared-rate-limit.ts';
 import { createRealmBudgetStore } from '../db/queries/realm-budget.ts';
@@ -29,6 +30,8 @@ async function main() {
   const metricsServer = config.WORKER_METRICS_PORT
     ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, registry: metrics.registry, coreMetricsUrl: `http://127.0.0.1:${corePort}/metrics` })
     : undefined;
+  // Notification e-mail (activities/notify.ts); without SMTP_URL e-mails are recorded as not sent, saying why.
+  const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL) : undefined;
   // Each realm's QuickBooks budget, counted in Postgres so that every worker process shares it (docs/scaling.md).
   const limits = { concurrency: config.QBO_MAX_IN_FLIGHT, perMinute: config.QBO_REQUESTS_PER_MINUTE, batchPerMinute: config.QBO_BATCH_PER_MINUTE };
   const sharedLimiter =
@@ -52,6 +55,7 @@ async function main() {
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
         workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
         limiter: sharedLimiter ?? createRealmLimiter(limits),
+        notify: { ...(mailer ? { mailer } : {}), mailFrom: config.NOTIFY_FROM, consoleUrl: consoleUrlFrom(config), rootCauseGraceSeconds: config.NOTIFY_GRACE_SECONDS },
       }),
     ),
   });
@@ -61,6 +65,7 @@ async function main() {
   sharedLimiter?.close();
   await connection.close();
   metricsServer?.close();
+  mailer?.close();
   await dbh.close();
   logger.info('worker stopped');
 }

@@ -4,3 +4,4 @@ export * from './realm-connection.ts';
 export * from './refresh-references.ts';
 export * from './resume-waiting.ts';
 export * from './reconcile.ts';
+export * from './notify.ts';

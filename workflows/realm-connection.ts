@@ -8,6 +8,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -60,6 +61,11 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
   });
+  // Telling the admins only starts a delivery workflow (activities/notify.ts): a few tries, never holding a refresh up.
+  const notify = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+  });
   const refreshAhead = input.refreshAheadMs ?? 10 * 60_000;
   const state: RealmConnectionState = {
     tenantId: input.tenantId,
@@ -79,7 +85,14 @@ export async function realmConnection(input: RealmConnectionInput): Promise<void
     });
     state.lastOutcome = result.outcome;
     if (result.outcome === 'refreshed') state.refreshes += 1;
-    if (result.outcome === 'invalid_grant') state.status = 'needs_reauth';
+    if (result.outcome === 'invalid_grant') {
+      state.status = 'needs_reauth';
+      // The tenant's admins are told once a day while it stands (histories from before notifications told nobody).
+      if (patched('notify-authorization')) {
+        const about = { trigger: 'authorization' as const, problem: 'refresh_failed' as const, detail: result.message ?? 'invalid_grant', day: new Date().toISOString().slice(0, 10) };
+        await notify.requestNotification({ tenantId: input.tenantId, about }).catch((err: Error) => log.warn('could not ask for the reconnect message', { error: err.message }));
+      }
+    }
     return result;
   };
   /** Refreshes one after another, never two at once. */

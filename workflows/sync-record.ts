@@ -45,6 +45,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
           createAnyway: sync.createAnyway,
           ...(status.assignee ? { assignee: status.assignee } : {}),
           ...(status.escalatedTo ? { escalatedTo: status.escalatedTo } : {}),
+          ...(sync.slaLevelReached ? { slaLevel: sync.slaLevelReached } : {}),
         },
       });
     }

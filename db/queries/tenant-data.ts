@@ -4,6 +4,9 @@ import {
   apiKeys,
   auditEvents,
   mappings,
+  notificationDeliveries,
+  notificationRoutes,
+  notifications,
   oauthStates,
   qboConnections,
   qboRefs,
@@ -16,6 +19,7 @@ import {
   syncs,
   tenants,
   users,
+  webhookEndpoints,
   type QboConnectionRow,
 } from '../schema.ts';
 
@@ -61,6 +65,10 @@ export async function deleteTenantData(db: Db, tenantId: string): Promise<number
     deleted += (await tx.delete(sourceRecords).where(eq(sourceRecords.tenantId, tenantId))).count;
     deleted += (await tx.delete(outbox).where(eq(outbox.tenantId, tenantId))).count;
     deleted += (await tx.delete(auditEvents).where(eq(auditEvents.tenantId, tenantId))).count;
+    deleted += (await tx.delete(notificationDeliveries).where(eq(notificationDeliveries.tenantId, tenantId))).count;
+    deleted += (await tx.delete(notifications).where(eq(notifications.tenantId, tenantId))).count;
+    deleted += (await tx.delete(notificationRoutes).where(eq(notificationRoutes.tenantId, tenantId))).count;
+    deleted += (await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenantId))).count;
     deleted += (await tx.delete(tenants).where(eq(tenants.id, tenantId))).count;
     return deleted;
   });

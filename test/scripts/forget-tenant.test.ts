@@ -33,6 +33,10 @@ const TENANT_TABLES = {
   qbo_ref_state: 'tenant_id',
   oauth_states: 'tenant_id',
   outbox: 'tenant_id',
+  notifications: 'tenant_id',
+  notification_deliveries: 'tenant_id',
+  notification_routes: 'tenant_id',
+  webhook_endpoints: 'tenant_id',
 } as const;
 
 let h: Harness;
@@ -119,7 +123,7 @@ describe('forgetTenant', () => {
     const lines: string[] = [];
     const result = await forgetTenant({ db: h.db.db, temporal: h.env.client, simulatorUrl: h.sim.url, tenantId: A, log: (l) => lines.push(l) });
 
-    expect(result.schedulesDeleted).toBe(2); // the reference refresh and the reconciler
+    expect(result.schedulesDeleted).toBe(3); // the reference refresh, the reconciler and the daily notifications
     expect(result.workflowsTerminated).toBeGreaterThanOrEqual(2);
     expect(result.simulatorCompanyDeleted).toBe(true);
     expect(result.rowsDeleted).toBeGreaterThanOrEqual(Object.values(before).reduce((a, b) => a + b, 0));

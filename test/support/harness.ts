@@ -79,6 +79,8 @@ export interface HarnessOptions {
   readModelMaxAgeMs?: number;
   /** The worker's activity slots (default 100). */
   maxActivities?: number;
+  /** The notification activities' settings (activities/notify.ts): SMTP, console links, the delivery retry policy. */
+  notify?: NonNullable<Parameters<typeof createActivityDeps>[0]['notify']>;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -101,7 +103,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     namespace: 'default',
     taskQueue,
     payloadCodec,
-    activities: createActivities(createActivityDeps({ db: db.db, secrets, metrics, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000 })),
+    activities: createActivities(
+      createActivityDeps({ db: db.db, secrets, metrics, intuit: { redirectUri: 'http://localhost/callback' }, qboTimeoutMs: 5_000, ...(opts.notify ? { notify: opts.notify } : {}) }),
+    ),
     workflowBundle: await workflowBundle(),
     ...(opts.maxActivities ? { maxConcurrentActivityTaskExecutions: opts.maxActivities } : {}),
   });

@@ -96,6 +96,9 @@ const API_PROBES: Record<string, Probe & { permission: Permission }> = {
   'GET /api/v1/api-keys': { permission: 'apikeys.manage', tenant: 'none' },
   'POST /api/v1/api-keys': { permission: 'apikeys.manage', tenant: 'tenant', body: () => ({ name: 'probe', role: 'awra', tenantId: T1 }) },
   'DELETE /api/v1/api-keys/:id': { permission: 'apikeys.manage', tenant: 'tenant' },
+  'GET /api/v1/notifications': { permission: 'notifications.ledger', tenant: 'tenant', query: `tenantId=${T1}` },
+  'GET /api/v1/notifications/routes/:tenantId': { permission: 'notifications.routes', tenant: 'tenant' },
+  'PUT /api/v1/notifications/routes/:tenantId': { permission: 'notifications.routes', tenant: 'tenant', body: () => ({ audiences: { admin: { emails: ['not an address'] } } }) },
 };
 
 interface ConsoleProbe extends Probe {
@@ -138,6 +141,13 @@ const CONSOLE_PROBES: Record<string, ConsoleProbe> = {
   'GET /help': { permission: null, tenant: 'none' },
   'GET /help/:slug': { permission: null, tenant: 'none' },
   'POST /logout': { permission: null, tenant: 'none', freshSession: true },
+  // Everyone's own notifications; the ledger and routing on the page show to admins only.
+  'GET /notifications': { permission: null, tenant: 'none' },
+  'GET /notifications/bell': { permission: null, tenant: 'none', hx: true },
+  'POST /notifications/read': { permission: null, tenant: 'none' },
+  'POST /notifications/:id{[0-9]{1,15}}/open': { permission: null, tenant: 'none', notFoundForAll: 'a notification opens only for the person it was for' },
+  'POST /notifications/routes': { permission: 'notifications.routes', tenant: 'tenant', form: () => ({ tenantId: T1, 'admin.emails': 'not an address' }) },
+  'GET /notifications/mail': { permission: null, tenant: 'none', notFoundForAll: 'caught mail is shown by the development console only' },
 };
 
 /** Routes outside the API that need no session, and why. */

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { notificationsForRecord } from '../../db/queries/notifications.ts';
 import { getSync, getSyncChain } from '../../db/queries/syncs.ts';
 import { awraRecordSchema } from '../../domain/records.ts';
 import { parseSyncWorkflowId } from '../../domain/workflow-id.ts';
 import { latestRecordVersion } from '../../db/queries/records.ts';
 import type { AppEnv } from '../deps.ts';
+import { notificationJson } from './notifications.ts';
 import { submitRecord } from '../../services/intake.ts';
 import { requirePermission } from './auth.ts';
 import { apiError, readJson } from './errors.ts';
@@ -104,10 +106,10 @@ export function recordsApi() {
       return c.json({
         workflowId, ...ref, version, state: 'queued', failureClass: null, owner: 'system',
         actionNeeded: null, retryCount: 0, readiness: [], mappings: [], duplicateCandidates: [], attempts: [],
-        externalRef: null, drift: null, events: [], temporalUrl,
+        externalRef: null, drift: null, events: [], notifications: [], temporalUrl,
       });
     }
-    const { events, attempts } = await getSyncChain(db, workflowId);
+    const [{ events, attempts }, told] = await Promise.all([getSyncChain(db, workflowId), notificationsForRecord(db, workflowId)]);
     return c.json({
       workflowId: row.workflowId,
       tenantId: row.tenantId,
@@ -135,6 +137,11 @@ export function recordsApi() {
       txnDate: row.txnDate,
       updatedAt: row.updatedAt,
       events: events.map(({ id: _id, workflowId: _w, tenantId: _t, ...e }) => e),
+      // Who was told about the record, and each delivery attempt (the notifications ledger, beside the workflow's events).
+      notifications: told.map((n) => ({
+        ...notificationJson(n),
+        deliveries: n.deliveries.map((d) => ({ attempt: d.attempt, at: d.at, ok: d.ok, ...(d.statusCode !== null ? { statusCode: d.statusCode } : {}), ...(d.detail ? { detail: d.detail } : {}) })),
+      })),
       temporalUrl,
     });
   });

@@ -6,7 +6,7 @@ import { reconcileSentence } from '../../domain/reconcile.ts';
 import { currencyCode, tenantIdSchema } from '../../domain/records.ts';
 import { textField } from '../../domain/text-schema.ts';
 import type { AppEnv } from '../deps.ts';
-import { ensureReconcileSchedule, reconcileNow } from '../../services/schedules.ts';
+import { ensureDailySchedule, ensureReconcileSchedule, reconcileNow } from '../../services/schedules.ts';
 import { requirePermission } from './auth.ts';
 import { apiError, readJson } from './errors.ts';
 import { actorOf, canActForTenant } from '../../domain/principal.ts';
@@ -40,11 +40,11 @@ export function tenantsApi() {
     const created = await createTenant(db, { id: t.tenantId, name: t.name, homeCurrency: t.homeCurrency, slaSeconds: t.slaSeconds });
     if (!created) return apiError(c, 409, 'tenant_exists', `Tenant "${t.tenantId}" already exists.`);
     await writeAudit(db, { tenantId: t.tenantId, actor: actorOf(p), action: 'tenant.create', target: t.tenantId, detail: { name: t.name, homeCurrency: t.homeCurrency } });
-    const { temporal, taskQueue, reconcileMinutes, logger } = c.get('deps');
-    // Its reconciler; if Temporal does not answer now, the web app's next start creates it.
-    await ensureReconcileSchedule(temporal, { taskQueue, tenantId: t.tenantId, minutes: reconcileMinutes ?? 10 }).catch((err: Error) =>
-      logger.warn({ tenantId: t.tenantId, err: err.message }, 'could not create the reconciler schedule yet'),
-    );
+    const { temporal, taskQueue, reconcileMinutes, digestHourUtc, logger } = c.get('deps');
+    // Its reconciler and daily notifications; if Temporal does not answer now, the web app's next start creates them.
+    await ensureReconcileSchedule(temporal, { taskQueue, tenantId: t.tenantId, minutes: reconcileMinutes ?? 10 })
+      .then(() => ensureDailySchedule(temporal, { taskQueue, tenantId: t.tenantId, hourUtc: digestHourUtc ?? 4 }))
+      .catch((err: Error) => logger.warn({ tenantId: t.tenantId, err: err.message }, 'could not create the tenant schedules yet'));
     return c.json({ tenantId: t.tenantId, name: t.name, homeCurrency: t.homeCurrency }, 201);
   });
 

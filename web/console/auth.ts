@@ -67,7 +67,9 @@ export const loadSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     }
     return c.redirect(login, 303);
   }
-  await keepSessionAlive(db, id, session);
+  // The header's bell reloads itself every 30 s (htmx names it in HX-Trigger): that is not the person at work, and
+  // must not keep an idle session alive.
+  if (c.req.header('hx-trigger') !== 'bell') await keepSessionAlive(db, id, session);
   c.set('user', session.user);
   c.set('csrfToken', session.csrfToken);
   c.set('principal', userPrincipal(session.user));

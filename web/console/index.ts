@@ -12,6 +12,7 @@ import { closeRoutes } from './routes/close.tsx';
 import { connectionRoutes } from './routes/connections.tsx';
 import { helpRoutes } from './routes/help.tsx';
 import { mappingRoutes } from './routes/mappings.tsx';
+import { notificationRoutes } from './routes/notifications.tsx';
 import { overviewRoutes } from './routes/overview.tsx';
 import { queueRoutes } from './routes/queue.tsx';
 import { recordRoutes } from './routes/records.tsx';
@@ -67,6 +68,7 @@ export function consoleApp() {
   app.route('/connections', connectionRoutes());
   app.route('/audit', auditRoutes());
   app.route('/api-keys', apiKeyRoutes());
+  app.route('/notifications', notificationRoutes());
   app.route('/help', helpRoutes());
   return app;
 }

@@ -5,7 +5,8 @@ import type { SyncRecordInput } from './types.ts';
 
 /**
  * The activities a record's sync calls, with their retry policies. `quick` are local activities against Postgres
- * (projection, mapping checks, audit); `qbo` talk to QuickBooks and may wait on the realm's limiter.
+ * (projection, mapping checks, audit); `qbo` talk to QuickBooks and may wait on the realm's limiter; `notify` asks
+ * for a message to people.
  */
 export function syncActivities(retry: NonNullable<SyncRecordInput['retry']> = {}) {
   const quick = proxyLocalActivities<Activities>({
@@ -25,7 +26,13 @@ export function syncActivities(retry: NonNullable<SyncRecordInput['retry']> = {}
       nonRetryableErrorTypes: [ErrorTypes.QboRejected, ErrorTypes.QboAuthorization, ErrorTypes.RecordNotFound],
     },
   });
-  return { quick, qbo };
+  // Telling people (activities/notify.ts `requestNotification`) only starts a delivery workflow. It must never hold
+  // a record (or a person's update) up for long: it gives up after a few tries, and the record's timeline says so.
+  const notify = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+  });
+  return { quick, qbo, notify };
 }
 
 export type SyncActivities = ReturnType<typeof syncActivities>;

@@ -1,4 +1,4 @@
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import { actionRefusal } from '../../domain/actions.ts';
 import type { RecordActionName } from '../../domain/permissions.ts';
 import { ACTION_TEXT, assertText } from '../../domain/text.ts';
@@ -121,9 +121,13 @@ export function registerHandlers(sync: RecordSync): void {
   setHandler(
     escalateUpdate,
     async (req) => {
-      status.escalatedTo = req.to.trim();
-      sync.event('escalated', `Escalated to ${req.to.trim()} by ${req.actor}: ${req.note.trim()}`, req.actor, { to: req.to.trim() });
+      const to = req.to.trim();
+      status.escalatedTo = to;
+      sync.endSlaLadder();
+      sync.event('escalated', `Escalated to ${to} by ${req.actor}: ${req.note.trim()}`, req.actor, { to });
       await sync.project();
+      // The contact is told with the evidence (histories from before notifications told nobody).
+      if (patched('notify-people')) await sync.tell({ trigger: 'escalation', workflowId: sync.workflowId, level: 'manual', to, note: req.note.trim(), actor: req.actor, seq: status.seq });
       return status;
     },
     {
@@ -140,10 +144,12 @@ export function registerHandlers(sync: RecordSync): void {
   setHandler(
     assignUpdate,
     async (req) => {
-      status.assignee = req.assignee.trim();
-      sync.event('assigned', `Assigned to ${req.assignee.trim()} by ${req.actor}.`, req.actor, { assignee: req.assignee.trim() });
+      const assignee = req.assignee.trim();
+      status.assignee = assignee;
+      sync.event('assigned', `Assigned to ${assignee} by ${req.actor}.`, req.actor, { assignee });
       // Ownership changes are visible in the queue at once, not only at the next state change.
       await sync.project();
+      if (patched('notify-people')) await sync.tell({ trigger: 'assignment', workflowId: sync.workflowId, assignee, actor: req.actor, seq: status.seq });
       return status;
     },
     {

@@ -1,11 +1,12 @@
 import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { NotifyAbout } from '../../domain/notifications.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import type { ExternalRef, ProjectionFacts, SyncEvent, SyncStatus } from '../../domain/sync.ts';
 import { isMasterRecordType, isTerminalState, ownerForFailureClass, type FailureClass, type Owner, type SyncState } from '../../domain/vocabulary.ts';
 import { FailureClassAttr, OwnerAttr, RecordNumberAttr, SyncStateAttr } from '../search-attributes.ts';
 import { syncActivities, type SyncActivities } from './activities.ts';
 import type { CancelRequest, LinkRequest } from './messages.ts';
-import { formatWait } from './texts.ts';
+import { EVENTS, formatWait } from './texts.ts';
 import type { DriftDecision, PreparedSync, SyncRecordInput } from './types.ts';
 
 const DEFAULT_SLA_SECONDS = 86_400;
@@ -56,6 +57,11 @@ export class RecordSync {
   private recheckMs: number;
   /** The record left its last block by re-checking on its own, not because anything or anyone acted. */
   private rechecked = false;
+  /**
+   * How far the SLA escalated the record by itself: 0 not yet, 1 to the tenant's level-1 contact, 2 to level 2 (or a
+   * person escalated it by hand, which ends the automatic escalation).
+   */
+  private slaLevel: number;
 
   constructor(readonly input: SyncRecordInput) {
     const carry = input.carry;
@@ -82,6 +88,7 @@ export class RecordSync {
       seq: carry?.seq ?? 0,
     };
     this.logicalAttempt = carry?.logicalAttempt ?? 0;
+    this.slaLevel = carry?.slaLevel ?? 0;
     this.latestVersion = input.version;
     this.createAnyway = carry?.createAnyway ?? false;
     this.driftDecision = input.driftDecision;
@@ -171,25 +178,70 @@ export class RecordSync {
     await this.project();
   }
 
-  /** The SLA escalation: past the tenant's SLA with nobody having acted, the record escalates by itself. */
+  /** Where the SLA ladder stands, for continue-as-new. */
+  get slaLevelReached(): number {
+    return this.slaLevel;
+  }
+
+  /** A person escalated the record: the SLA escalates it no further by itself. */
+  endSlaLadder(): void {
+    this.slaLevel = 2;
+  }
+
+  /**
+   * Asks for a message to people about this record (activities/notify.ts); answers the contact it goes to. Asking
+   * never blocks the record: when it fails, the timeline says so and the record goes on.
+   */
+  async tell(about: NotifyAbout): Promise<string | undefined> {
+    try {
+      return (await this.act.notify.requestNotification({ tenantId: this.input.tenantId, about })).contact;
+    } catch (err) {
+      this.event('notify_failed', EVENTS.notifyFailed(about.trigger, (err as Error).message));
+      await this.project();
+      return undefined;
+    }
+  }
+
+  /**
+   * The SLA escalation: past the tenant's SLA with nobody having acted, the record escalates by itself to the
+   * tenant's level-1 contact, and if it is still open a second SLA period later, to level 2 — each told with the
+   * evidence. Histories from before the ladder escalated once, to the fixed "finance controller".
+   */
   private async escalateOnSla(): Promise<void> {
     const status = this.status;
-    const to = 'finance controller';
+    const ladder = this.slaLevel > 0 || patched('sla-levels');
+    const level = ladder ? this.slaLevel + 1 : 1;
+    let to = level === 1 ? 'finance controller' : 'finance director';
+    if (ladder) {
+      this.slaLevel = level;
+      to = (await this.tell({ trigger: 'escalation', workflowId: this.workflowId, level: level as 1 | 2, blockedSince: status.blockedSince ?? '' })) || to;
+    }
     status.escalatedTo = to;
-    this.event('sla_escalated', `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(), 'system', { to });
+    this.event(
+      'sla_escalated',
+      ladder ? EVENTS.slaEscalated(level, to, status.actionNeeded) : `Nobody acted within the SLA; escalated to the ${to}. ${status.actionNeeded ?? ''}`.trim(),
+      'system',
+      ladder ? { to, level } : { to },
+    );
     await this.project();
     await this.act.quick.writeAuditEvent({
       tenantId: status.tenantId,
       actor: 'system',
       action: 'sync.escalate.sla',
       target: this.workflowId,
-      detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince },
+      detail: { number: status.number, failureClass: status.failureClass, blockedSince: status.blockedSince, ...(ladder ? { level, to } : {}) },
     });
   }
 
+  /** Milliseconds until the SLA escalates the record (again), or undefined when it will not. */
   private slaPending(): number | undefined {
     const status = this.status;
-    return status.slaDueAt && !status.escalatedTo ? Math.max(0, new Date(status.slaDueAt).getTime() - Date.now()) : undefined;
+    if (!status.slaDueAt) return undefined;
+    const due = new Date(status.slaDueAt).getTime();
+    if (!status.escalatedTo) return Math.max(0, due - Date.now());
+    // Escalated to level 1 by the SLA and still open a second SLA period later: level 2.
+    if (this.slaLevel === 1) return Math.max(0, due + (this.input.slaSeconds ?? DEFAULT_SLA_SECONDS) * 1000 - Date.now());
+    return undefined;
   }
 
   /**

@@ -1,9 +1,10 @@
 import { patched } from '@temporalio/workflow';
 import { keepApplication } from '../../domain/credit-application.ts';
+import { tellsRootCause } from '../../domain/notifications.ts';
 import { isReady, recordAmount, recordTxnDate } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
 import { pushRequestId } from '../../domain/request-id.ts';
-import type { ExternalRef, SyncStatus } from '../../domain/sync.ts';
+import type { ExternalRef, MappingCheck, SyncStatus } from '../../domain/sync.ts';
 import { voidOperationFor, voidSteps } from '../../domain/voids.ts';
 import { appliesCredit, applyCredit, onlyApplicationLeft, voidApplication } from './credit.ts';
 import { readFailure } from './failure.ts';
@@ -139,8 +140,20 @@ export async function checkMappings(sync: RecordSync, prep: PreparedSync): Promi
     const again = await sync.act.quick.checkMappings({ tenantId: sync.input.tenantId, record: prep.record });
     if (again.checks.every((m) => m.ok)) return 'again';
   }
+  if (patched('notify-blocks')) await tellRootCauses(sync, gaps);
   await sync.waitForChange(['mapping', 'retry'], sync.mappingProbe(prep.record));
   return 'again';
+}
+
+/**
+ * Each mapping gap is a root cause the tenant's admins hear of once, however many records it holds
+ * (domain/notifications.ts): every record blocked on it asks, and the asks after the first join its message. A
+ * reference still on its way is not one (`tellsRootCause`).
+ */
+async function tellRootCauses(sync: RecordSync, gaps: readonly MappingCheck[]): Promise<void> {
+  for (const g of gaps.filter((gap) => tellsRootCause(gap.problem))) {
+    await sync.tell({ trigger: 'root_cause', workflowId: sync.workflowId, cause: { refKind: g.kind, refKey: g.key, problem: g.problem ?? 'missing' } });
+  }
 }
 
 /** A person linked the record to an entity that already exists: record the reference, create nothing. */
@@ -260,6 +273,7 @@ async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, re
       }
       const t = BLOCKS.referenceRefused(said, gaps);
       await sync.block('mapping', t.action, t.event, gaps.length ? { gaps: gaps.map((g) => ({ kind: g.kind, key: g.key, problem: g.problem })) } : undefined);
+      if (gaps.length && patched('notify-blocks')) await tellRootCauses(sync, gaps);
       await sync.waitForChange(['mapping', 'retry'], gaps.length ? sync.mappingProbe(record) : undefined);
       return;
     }

@@ -125,6 +125,9 @@ export const EVENTS = {
       ? `${number} was voided in AWRA; QuickBooks ${ref.entity} ${ref.qboId} had already been deleted there.`
       : `${number} was voided in AWRA and QuickBooks ${ref.entity} ${ref.qboId} was ${ref.voided ?? 'voided'} to match.`,
   push: (number: string, requestId: string) => `Sending ${number} to QuickBooks (request ${requestId}).`,
+  slaEscalated: (level: number, to: string, actionNeeded: string | null) =>
+    `${level === 1 ? 'Nobody acted within the SLA' : 'Still open a second SLA period after its escalation'}; escalated to ${to} (level ${level}), who is told with the evidence.${actionNeeded ? ` ${actionNeeded}` : ''}`,
+  notifyFailed: (trigger: string, message: string) => `Could not ask for the ${trigger.replace('_', ' ')} message to be sent (${message}); the record goes on without it.`,
   driftSeen: (ref: ExternalRef, drift: Drift) => `${driftSentence(drift, ref.entity, ref.qboId)}${drift.changes.length ? ` ${driftChangesText(drift)}` : ''} (noticed ${drift.detectedAt}).`,
   pushAgainChosen: (actor: string, number: string, ref: ExternalRef, drift: Drift) =>
     drift.kind === 'changed'

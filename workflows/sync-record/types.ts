@@ -53,6 +53,8 @@ export interface SyncCarry {
   seq: number;
   assignee?: string;
   escalatedTo?: string;
+  /** How far the SLA escalated the record by itself (1 or 2). */
+  slaLevel?: number;
 }
 
 

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { auditForTarget, sourceVersions } from '../../../db/queries/console.ts';
 import { KIND_ENTITY } from '../../../db/queries/refs.ts';
+import { notificationsForRecord } from '../../../db/queries/notifications.ts';
 import { getSync, getSyncChain } from '../../../db/queries/syncs.ts';
 import type { SyncRow } from '../../../db/schema.ts';
 import type { SyncStatus } from '../../../domain/sync.ts';
@@ -68,11 +69,12 @@ async function loadRecord(
   extra: { follow?: { after: number; until: number }; flash?: RecordViewProps['flash']; error?: ActionError; live?: SyncStatus },
 ): Promise<RecordViewProps | undefined> {
   const { db, temporalUiUrl, temporal } = c.get('deps');
-  const [row, chain, versions, audit] = await Promise.all([
+  const [row, chain, versions, audit, notifications] = await Promise.all([
     getSync(db, ref.tenantId, workflowId),
     getSyncChain(db, workflowId),
     sourceVersions(db, ref),
     auditForTarget(db, ref.tenantId, workflowId, 20),
+    notificationsForRecord(db, workflowId),
   ]);
   if (!row && versions.length === 0) return undefined;
   // An assignment or escalation is answered by the workflow at once but projected with its next state change:
@@ -95,6 +97,7 @@ async function loadRecord(
     events: chain.events,
     versions,
     audit,
+    notifications,
     temporalUrl: temporalWorkflowUrl(temporalUiUrl, temporal.options.namespace, workflowId),
     entityFor: KIND_ENTITY,
     pollUrl,

@@ -2,8 +2,9 @@ import type { Child } from 'hono/jsx';
 import type { ConsoleUser } from '../../../db/queries/users.ts';
 import { can, type Permission } from '../env.ts';
 import { CsrfField } from './components.tsx';
+import { Bell } from './notifications.tsx';
 
-export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit' | 'apikeys' | 'help';
+export type NavKey = 'overview' | 'queue' | 'mappings' | 'connections' | 'close' | 'audit' | 'apikeys' | 'help' | 'notifications';
 
 const NAV: Array<[NavKey, string, string]> = [
   ['overview', '/', 'Overview'],
@@ -77,6 +78,7 @@ export const Layout = (p: LayoutProps) => (
         ) : null}
         {p.user ? (
           <div class="whoami">
+            <Bell unread={null} initial />
             <span title={p.user.email}>
               {p.user.name} <span class="role">{p.user.role}</span>
               {p.user.tenantId ? <span class="muted"> · {p.user.tenantId}</span> : null}

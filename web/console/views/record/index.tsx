@@ -36,7 +36,7 @@ export const RecordView = (p: RecordViewProps) => {
       <ResponsesSection attempts={p.attempts} row={row} />
       <div class="two-col">
         <SourceSection versions={p.versions} />
-        <TimelineSection events={p.events} audit={p.audit} />
+        <TimelineSection events={p.events} audit={p.audit} notifications={p.notifications ?? []} />
       </div>
     </div>
   );

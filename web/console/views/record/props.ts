@@ -1,4 +1,5 @@
 import type { ConsoleUser } from '../../../../db/queries/users.ts';
+import type { RecordNotification } from '../../../../db/queries/notifications.ts';
 import type { AttemptRow, AuditEventRow, SourceRecordRow, SyncEventRow, SyncRow } from '../../../../db/schema.ts';
 import type { MappingKind, RecordType } from '../../../../domain/vocabulary.ts';
 import type { ActionError } from './actions.tsx';
@@ -16,6 +17,8 @@ export interface RecordViewProps {
   events: SyncEventRow[];
   versions: SourceRecordRow[];
   audit: AuditEventRow[];
+  /** Who was told about the record, and each delivery attempt: shown in the timeline beside the workflow's events. */
+  notifications?: RecordNotification[];
   temporalUrl: string;
   /** QuickBooks entity per mapping kind, for the mapping search. */
   entityFor: Record<MappingKind, string>;
