@@ -12,7 +12,7 @@ import { checkReadiness, isReady } from '../domain/readiness.ts';
 import { isTxnDependencyKind, type RefKind } from '../domain/required-mappings.ts';
 import { awraRecordSchema, type AwraRecord } from '../domain/records.ts';
 import type { ExternalRef } from '../domain/sync.ts';
-import { isMasterRecordType, type MappingKind } from '../domain/vocabulary.ts';
+import { isMasterRecordType, type MappingKind, type SyncState } from '../domain/vocabulary.ts';
 import { entityFrom, type QboClient } from '../qbo/client.ts';
 import { qboEntityFor } from '../qbo/mappers.ts';
 import type { QboOAuth } from '../qbo/oauth.ts';
@@ -20,6 +20,7 @@ import { productFailure } from '../qbo/failure.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
 import { resumeWaiting } from '../services/resume.ts';
 import type { PrepareInput, PreparedSync } from '../workflows/sync-record/types.ts';
+import { createCleanSync } from './clean-sync.ts';
 import { createCompanyReader } from './company.ts';
 import { createCreditApplier } from './credit.ts';
 import { createDuplicateFinder } from './duplicates.ts';
@@ -55,7 +56,7 @@ export function createQboActivities(deps: QboActivityDeps) {
   const voidRecord = createVoider(deps, realm);
   const applyCredit = createCreditApplier(deps, realm);
 
-  return {
+  const activities = {
     findDuplicates: (input: { tenantId: string; workflowId: string; record: AwraRecord }) => duplicates.findDuplicates(input.tenantId, input.workflowId, input.record),
 
     /**
@@ -74,7 +75,7 @@ export function createQboActivities(deps: QboActivityDeps) {
         projectedSeq: earlier?.seq ?? 0,
         lastAttemptNo: earlier ? await lastAttemptNo(deps.db, input.workflowId) : 0,
         ...(earlier?.externalRef ? { existingRef: earlier.externalRef } : {}),
-        ...(earlier ? { existingDrift: earlier.drift ?? null } : {}),
+        ...(earlier ? { existingDrift: earlier.drift ?? null, projectedState: earlier.state as SyncState, projectedVersion: earlier.version } : {}),
       };
       if (parsed.status === 'void') return { record: parsed, realm: { connected: false }, readiness: [], ...existing };
       const company = await loadRealm(input.tenantId);
@@ -125,4 +126,7 @@ export function createQboActivities(deps: QboActivityDeps) {
       return { resumed: await resumeWaiting(deps.db, Context.current().client, input.tenantId, kind, record.sourceId) };
     },
   };
+  /** A new record's clean first pass in one activity (activities/clean-sync.ts), made of the ones above. */
+  const syncClean = createCleanSync({ db: deps.db, prepareSync: activities.prepareSync, pushRecord, afterSync: activities.afterSync, ...(deps.now ? { now: deps.now } : {}) });
+  return { ...activities, syncClean };
 }

@@ -101,7 +101,7 @@ runScript(async () => {
     ['latency intake → synced p50 / p95', `${ms(latS.p50)} / ${ms(latS.p95)}`, `max ${ms(latS.max)}`],
     ['worker RSS before / peak / after', `${fmt(rssBefore?.rssMiB ?? NaN, 0)} / ${fmt(rssPeak, 0)} / ${fmt(rssAfter?.rssMiB ?? NaN, 0)} MiB`],
     ...cpuRows,
-    ['Temporal events per clean sync', `median ${fmt(eventsPerSync.p50, 0)}, min ${fmt(eventsPerSync.min, 0)}, max ${fmt(eventsPerSync.max, 0)}`, `${cleanFacts.events.size} histories; target ≤ 20`],
+    ['Temporal events per clean sync', `median ${fmt(eventsPerSync.p50, 0)}, min ${fmt(eventsPerSync.min, 0)}, max ${fmt(eventsPerSync.max, 0)}`, `${cleanFacts.events.size} histories; target ≤ 12`],
     ['activity attempts timed out, then retried', timeoutSummary(allFacts), `${allFacts.timedOut.length} record(s)`],
     ['reference loop (sequential read + POST)', `${fmt(basePerSec, 1)} records/s`, `${baseOk}/${base.length} created in ${fmt(baseS, 1)} s`],
     ['ratio pipeline / reference', fmt(perSec / basePerSec, 3)],

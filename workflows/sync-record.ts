@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
+import { cleanPass, mayTakeCleanPath } from './sync-record/clean-pass.ts';
 import { registerHandlers } from './sync-record/handlers.ts';
 import { decide } from './sync-record/drift.ts';
 import { RecordSync } from './sync-record/state.ts';
@@ -51,9 +52,13 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     }
 
     const version = sync.latestVersion;
-    const prep = await prepare(sync, version);
+    // A new record's clean first pass is one activity (sync-record/clean.ts); what it leaves goes through the steps.
+    const clean = mayTakeCleanPath(sync) ? await cleanPass(sync, version) : undefined;
+    if (clean === 'done' && finished()) break;
+    if (clean === 'done' || clean === 'again') continue;
+    const prep = clean?.prep ?? (await prepare(sync, version));
     if (!prep) continue;
-    takeVersion(sync, prep, version);
+    takeVersion(sync, prep, version, clean?.received ? { received: clean.received } : {});
     if (prep.record.status === 'void') {
       if ((await voided(sync, prep.record, version)) === 'done' && finished()) return result();
       continue;
@@ -73,7 +78,7 @@ export async function syncRecord(input: SyncRecordInput): Promise<SyncResult> {
     const dup = await checkDuplicates(sync, prep);
     if (dup === 'done' && finished()) break;
     if (dup !== 'next') continue;
-    if ((await push(sync, prep, version)) === 'done' && finished()) break;
+    if ((await push(sync, prep, version, clean?.sent)) === 'done' && finished()) break;
   }
 
   const cancel = sync.cancelRequest;

@@ -12,6 +12,27 @@ export type { ProjectionFacts };
  * events are keyed by (workflow, seq).
  */
 export async function projectSync(db: Db, status: SyncStatus, events: SyncEvent[], facts: ProjectionFacts = {}): Promise<void> {
+  await db.transaction((tx) => writeProjection(tx, status, events, facts));
+}
+
+/**
+ * The same write, made only while the projection still holds `expectedSeq` (0: no row yet): the clean path's
+ * activity writes on its workflow's behalf, and gives way — answering false — if anything else wrote meanwhile.
+ */
+export async function projectSyncAt(db: Db, expectedSeq: number, status: SyncStatus, events: SyncEvent[], facts: ProjectionFacts = {}): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    // One writer per record at a time: the lock makes the check and the write one step.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${status.workflowId}))`);
+    const [row] = await tx.select({ seq: syncs.seq }).from(syncs).where(eq(syncs.workflowId, status.workflowId)).for('update');
+    if ((row?.seq ?? 0) !== expectedSeq) return false;
+    await writeProjection(tx, status, events, facts);
+    return true;
+  });
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+async function writeProjection(tx: Tx, status: SyncStatus, events: SyncEvent[], facts: ProjectionFacts): Promise<void> {
   const values = {
     workflowId: status.workflowId,
     tenantId: status.tenantId,
@@ -40,30 +61,28 @@ export async function projectSync(db: Db, status: SyncStatus, events: SyncEvent[
     // Undefined: this run has not read the drift, so the refresh's finding stays as it is.
     ...(status.drift !== undefined ? { drift: status.drift } : {}),
   };
-  await db.transaction(async (tx) => {
-    const { workflowId: _id, ...update } = values;
+  const { workflowId: _id, ...update } = values;
+  await tx
+    .insert(syncs)
+    .values(values)
+    .onConflictDoUpdate({ target: syncs.workflowId, set: update, setWhere: sql`${syncs.seq} < excluded.seq` });
+  if (events.length > 0) {
     await tx
-      .insert(syncs)
-      .values(values)
-      .onConflictDoUpdate({ target: syncs.workflowId, set: update, setWhere: sql`${syncs.seq} < excluded.seq` });
-    if (events.length > 0) {
-      await tx
-        .insert(syncEvents)
-        .values(
-          events.map((e) => ({
-            workflowId: status.workflowId,
-            tenantId: status.tenantId,
-            seq: e.seq,
-            at: new Date(e.at),
-            kind: e.kind,
-            message: e.message,
-            actor: e.actor,
-            data: e.data ?? null,
-          })),
-        )
-        .onConflictDoNothing();
-    }
-  });
+      .insert(syncEvents)
+      .values(
+        events.map((e) => ({
+          workflowId: status.workflowId,
+          tenantId: status.tenantId,
+          seq: e.seq,
+          at: new Date(e.at),
+          kind: e.kind,
+          message: e.message,
+          actor: e.actor,
+          data: e.data ?? null,
+        })),
+      )
+      .onConflictDoNothing();
+  }
 }
 
 export async function getSync(db: Db, tenantScope: string | null, workflowId: string): Promise<SyncRow | undefined> {

@@ -20,6 +20,7 @@ import {
   type Actor,
 } from './messages.ts';
 import type { RecordSync } from './state.ts';
+import { EVENTS } from './texts.ts';
 
 /**
  * What a record's sync answers while it runs. Updates are what people do (the validator refuses what the state does
@@ -64,8 +65,8 @@ export function registerHandlers(sync: RecordSync): void {
     if (sync.pushing?.attemptNo !== report.attemptNo || !['syncing', 'retrying'].includes(status.state)) return;
     const c = report.classification;
     status.retryCount = sync.pushing.retryBase + report.activityAttempt;
-    sync.setState('retrying', c.class === 'accepted' ? 'transient' : c.class, `QuickBooks answered "${report.said}"; retrying automatically with the same request id ${report.requestId}.`, 'system');
-    sync.event('retrying', `Attempt ${report.activityAttempt} of request ${report.requestId}: QuickBooks answered "${report.said}"; trying again by itself.`, 'system', {
+    sync.setState('retrying', c.class === 'accepted' ? 'transient' : c.class, EVENTS.retryingAction(report.said, report.requestId), 'system');
+    sync.event('retrying', EVENTS.retrying(report.activityAttempt, report.requestId, report.said), 'system', {
       requestId: report.requestId,
       activityAttempt: report.activityAttempt,
       failureClass: c.class,

@@ -306,6 +306,17 @@ export class RecordSync {
   /** QuickBooks was unreachable or kept refusing for now: after the pause, try again. */
   readonly tryAgain: Probe = async () => 'recheck';
 
+  /**
+   * The clean path's activity synced the record and projected it on the workflow's behalf (sync-record/clean.ts):
+   * take the status it wrote, and show it in the search attributes.
+   */
+  tookCleanPath(projected: SyncStatus, version: number, attemptNo: number): void {
+    Object.assign(this.status, projected);
+    this.loadedVersion = version;
+    this.logicalAttempt = attemptNo;
+    this.syncSearchAttributes();
+  }
+
   /** The record is in QuickBooks: its reference, its final state, and the records waiting on it are told. */
   async finish(state: 'synced' | 'linked', ref: ExternalRef, record: AwraRecord, message: string, actor = 'system'): Promise<void> {
     this.status.externalRef = ref;
@@ -313,7 +324,7 @@ export class RecordSync {
     this.event(state, message, actor, { qboId: ref.qboId, entity: ref.entity });
     const tellDependents = async () => {
       const { resumed } = await this.act.qbo.afterSync({ tenantId: this.status.tenantId, record, externalRef: ref, actor: state === 'linked' ? actor : 'sync' });
-      if (resumed > 0) this.event('dependents_resumed', `${resumed} waiting record(s) were told that ${record.number} is now in QuickBooks.`);
+      if (resumed > 0) this.event('dependents_resumed', EVENTS.dependentsResumed(resumed, record.number));
     };
     // A master record's mapping is written before it shows as synced, so "synced" always means "usable as a
     // reference"; the dependants of an invoice, bill or purchase order read its projected state, so it is projected

@@ -11,7 +11,10 @@ import { readFailure } from './failure.ts';
 import { holdForReview, recreates } from './drift.ts';
 import { writeInput, type RecordSync } from './state.ts';
 import { acceptedSentence, BLOCKS, EVENTS, qboSentence } from './texts.ts';
-import type { PreparedSync } from './types.ts';
+import type { CleanSyncResult, PreparedSync } from './types.ts';
+
+/** A push the clean path's activity made, for the push step to take as its own. */
+export type CleanPush = Extract<CleanSyncResult, { outcome: 'pushed' }>;
 
 /**
  * The steps of one pass through a record's sync (DESIGN.md §3), in order. Each returns whether the pass goes on
@@ -21,7 +24,7 @@ export type Verdict = 'next' | 'again' | 'done';
 
 /** Steps 1-3 (readiness with the company's settings, mappings, duplicate risk) in one activity, so a clean sync's
  * history stays short; it stops at the first step that blocks. */
-export async function prepare(sync: RecordSync, version: number): Promise<PreparedSync | undefined> {
+export async function prepare(sync: RecordSync, version: number, o: { afterPush?: boolean } = {}): Promise<PreparedSync | undefined> {
   const { input } = sync;
   sync.setState('validating');
   try {
@@ -31,7 +34,8 @@ export async function prepare(sync: RecordSync, version: number): Promise<Prepar
       recordType: input.recordType,
       sourceId: input.sourceId,
       version,
-      skipDuplicates: sync.createAnyway || sync.linkRequest !== undefined,
+      // After the clean path's push (sync-record/clean-pass.ts) only the record and the projection are wanted.
+      skipDuplicates: sync.createAnyway || sync.linkRequest !== undefined || o.afterPush === true,
     });
   } catch (err) {
     const f = readFailure(err);
@@ -44,7 +48,7 @@ export async function prepare(sync: RecordSync, version: number): Promise<Prepar
 }
 
 /** What this pass loaded: the reference an earlier run made, the projection's counter, a new version's facts. */
-export function takeVersion(sync: RecordSync, prep: PreparedSync, version: number): void {
+export function takeVersion(sync: RecordSync, prep: PreparedSync, version: number, o: { received?: 'shown' } = {}): void {
   const { status } = sync;
   const record = prep.record;
   // An earlier run created or linked this record in QuickBooks: newer versions update that entity.
@@ -62,7 +66,8 @@ export function takeVersion(sync: RecordSync, prep: PreparedSync, version: numbe
   const amount = recordAmount(record);
   sync.facts = { currency: amount?.currency ?? null, amountMinor: amount?.amount ?? null, txnDate: recordTxnDate(record) };
   status.number = record.number;
-  if (!decisionRun) sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
+  // The clean path's activity showed it already.
+  if (!decisionRun && o.received !== 'shown') sync.event('version_received', EVENTS.versionReceived(version, record.number), 'awra', { version });
 }
 
 /**
@@ -194,28 +199,37 @@ export async function checkDuplicates(sync: RecordSync, prep: PreparedSync): Pro
 }
 
 /** 4. Push with a requestid that stays the same across automatic retries of this logical attempt; 5. act on the answer. */
-export async function push(sync: RecordSync, prep: PreparedSync, version: number): Promise<Verdict> {
+export async function push(sync: RecordSync, prep: PreparedSync, version: number, sent?: CleanPush): Promise<Verdict> {
   const { status, workflowId } = sync;
   const record = prep.record;
   if (onlyApplicationLeft(sync, record, version)) return applyCredit(sync, prep, version, status.externalRef!);
-  sync.logicalAttempt += 1;
-  const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
   const recreate = recreates(sync);
-  sync.setState('syncing');
-  sync.event('push', EVENTS.push(record.number, requestId), 'system', { requestId });
   const retryBase = status.retryCount;
-  // Set before anything is awaited: on replay a "retrying" report may be handled before this step's await resolves.
-  sync.pushing = { attemptNo: sync.logicalAttempt, retryBase };
-  // The workflow alone writes the record's projection: "syncing" is projected here, not by the push activity.
-  if (patched('project-before-push')) await sync.project();
+  if (sent) {
+    // The clean path's activity sent it (and showed "syncing" with its request) but could not project the answer.
+    sync.logicalAttempt = sent.attemptNo;
+    sync.setState('syncing');
+  } else {
+    sync.logicalAttempt += 1;
+    const requestId = pushRequestId(workflowId, version, sync.logicalAttempt);
+    sync.setState('syncing');
+    sync.event('push', EVENTS.push(record.number, requestId), 'system', { requestId });
+    // Set before anything is awaited: on replay a "retrying" report may be handled before this step's await resolves.
+    sync.pushing = { attemptNo: sync.logicalAttempt, retryBase };
+    // The workflow alone writes the record's projection: "syncing" is projected here, not by the push activity.
+    if (patched('project-before-push')) await sync.project();
+  }
+  const requestId = sent?.requestId ?? pushRequestId(workflowId, version, sync.logicalAttempt);
   try {
-    const result = await sync.act.qbo.pushRecord({
-      ...writeInput(sync, prep, requestId),
-      // A person chose AWRA's version over an entity deleted or voided in QuickBooks: a new one, despite its number.
-      allowDuplicate: sync.createAnyway || recreate,
-      ...(status.externalRef && !recreate ? { updateOf: status.externalRef } : {}),
-      ...(sync.overwrite ? { overwrite: true } : {}),
-    });
+    const result =
+      sent?.pushed ??
+      (await sync.act.qbo.pushRecord({
+        ...writeInput(sync, prep, requestId),
+        // A person chose AWRA's version over an entity deleted or voided in QuickBooks: a new one, despite its number.
+        allowDuplicate: sync.createAnyway || recreate,
+        ...(status.externalRef && !recreate ? { updateOf: status.externalRef } : {}),
+        ...(sync.overwrite ? { overwrite: true } : {}),
+      }));
     sync.pushing = undefined;
     status.retryCount = retryBase + result.activityAttempt - 1;
     if (result.edited) {
@@ -240,7 +254,7 @@ export async function push(sync: RecordSync, prep: PreparedSync, version: number
 }
 
 /** 5. Resolve, retry or escalate, by what QuickBooks said (its classification, carried in the failure). */
-async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, retryBase: number): Promise<void> {
+export async function pushFailed(sync: RecordSync, record: AwraRecord, err: unknown, retryBase: number): Promise<void> {
   const { status, input, workflowId } = sync;
   const f = readFailure(err);
   const c = f.details?.classification;

@@ -125,6 +125,9 @@ export const EVENTS = {
       ? `${number} was voided in AWRA; QuickBooks ${ref.entity} ${ref.qboId} had already been deleted there.`
       : `${number} was voided in AWRA and QuickBooks ${ref.entity} ${ref.qboId} was ${ref.voided ?? 'voided'} to match.`,
   push: (number: string, requestId: string) => `Sending ${number} to QuickBooks (request ${requestId}).`,
+  retrying: (activityAttempt: number, requestId: string, said: string) => `Attempt ${activityAttempt} of request ${requestId}: QuickBooks answered "${said}"; trying again by itself.`,
+  retryingAction: (said: string, requestId: string) => `QuickBooks answered "${said}"; retrying automatically with the same request id ${requestId}.`,
+  dependentsResumed: (n: number, number: string) => `${n} waiting record(s) were told that ${number} is now in QuickBooks.`,
   slaEscalated: (level: number, to: string, actionNeeded: string | null) =>
     `${level === 1 ? 'Nobody acted within the SLA' : 'Still open a second SLA period after its escalation'}; escalated to ${to} (level ${level}), who is told with the evidence.${actionNeeded ? ` ${actionNeeded}` : ''}`,
   notifyFailed: (trigger: string, message: string) => `Could not ask for the ${trigger.replace('_', ' ')} message to be sent (${message}); the record goes on without it.`,

@@ -6,7 +6,7 @@ import type { Drift } from '../../domain/drift.ts';
 import type { MappingResult } from '../../domain/mapping-gaps.ts';
 import type { ReadinessContext } from '../../domain/readiness.ts';
 import type { AwraRecord } from '../../domain/records.ts';
-import type { CreditApplicationRef, DuplicateCandidate, ExternalRef, ReadinessCheck } from '../../domain/sync.ts';
+import type { CreditApplicationRef, DuplicateCandidate, ExternalRef, ReadinessCheck, SyncStatus } from '../../domain/sync.ts';
 import type { VoidStep } from '../../domain/voids.ts';
 import type { RecordType, SyncState } from '../../domain/vocabulary.ts';
 import type { QboClassification } from '../../qbo/classify.ts';
@@ -38,6 +38,11 @@ export interface SyncRecordInput {
    * out — keep QuickBooks' version, or push AWRA's again.
    */
   driftDecision?: DriftDecision;
+  /**
+   * Started by code that has the clean path (sync-record/clean.ts): the run's first pass goes through one activity
+   * when nothing blocks. Runs started before it never carry it, so their histories replay as they were recorded.
+   */
+  cleanPath?: boolean;
 }
 
 /** What a person decided about a record whose QuickBooks entity changed after the sync. */
@@ -102,9 +107,29 @@ export interface PreparedSync {
    * does not collide with theirs (absent in histories recorded before it existed).
    */
   lastAttemptNo?: number;
+  /** The projection's state and version when prepared (absent before the clean path). */
+  projectedState?: SyncState;
+  projectedVersion?: number;
   /** What the reference refresh found changed in QuickBooks since an earlier run synced the record, if anything. */
   existingDrift?: Drift | null;
 }
+
+/** The clean path's one activity (activities/clean-sync.ts): the first pass of a run, with what the workflow holds. */
+export interface CleanSyncInput extends Omit<PrepareInput, 'skipDuplicates'> {
+  /** The workflow's status when it asked: what the projection continues from. */
+  status: SyncStatus;
+  /** The run's logical attempt so far: the push is the next one. */
+  logicalAttempt: number;
+}
+
+/**
+ * `prepared`: not plainly clean, nothing sent — the workflow takes its steps with what was prepared. `pushed`: in
+ * QuickBooks; with `status` when the activity also projected it (the workflow takes that status), without when
+ * something else wrote the projection meanwhile (the workflow finishes the sync itself).
+ */
+export type CleanSyncResult =
+  | { outcome: 'prepared'; prep: PreparedSync }
+  | { outcome: 'pushed'; prep: PreparedSync; attemptNo: number; requestId: string; pushed: PushResult; status?: SyncStatus };
 
 export interface PushInput {
   tenantId: string;
