@@ -122,17 +122,18 @@ describe('authentication and roles', () => {
 });
 
 describe('POST /api/v1/records (intake)', () => {
-  it('stores a new version and delivers it at once with signalWithStart: the sync workflow, the tenant\'s SLA and the version signal', async () => {
+  it('stores a new version and delivers it at once: the sync workflow started with the version, the tenant\'s SLA and the clean path', async () => {
     const record = billRecord({ sourceId: 'in-1' });
     const res = await f.api(awraAcme, 'POST', '/api/v1/records', record);
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ workflowId: 'qbo-sync:acme:bill:in-1', outcome: 'accepted', latestVersion: 1, delivery: 'delivered' });
 
-    expect(f.temporal.calls).toEqual([{ op: 'signalWithStart', workflowId: 'qbo-sync:acme:bill:in-1', type: 'syncRecord', signal: 'sourceUpdated' }]);
+    // A new record's workflow is started with its version (no signal: a clean sync's history stays short).
+    expect(f.temporal.calls).toEqual([{ op: 'start', workflowId: 'qbo-sync:acme:bill:in-1', type: 'syncRecord' }]);
     const wf = f.temporal.workflows.get('qbo-sync:acme:bill:in-1')!;
     expect(wf.taskQueue).toBe(FAST_TASK_QUEUE);
-    expect(wf.args).toEqual([expect.objectContaining({ tenantId: 'acme', recordType: 'bill', sourceId: 'in-1', version: 1, slaSeconds: 7_200 })]);
-    expect(wf.signals).toEqual([{ name: 'sourceUpdated', args: [{ version: 1 }] }]);
+    expect(wf.args).toEqual([expect.objectContaining({ tenantId: 'acme', recordType: 'bill', sourceId: 'in-1', version: 1, slaSeconds: 7_200, cleanPath: true })]);
+    expect(wf.signals).toEqual([]);
 
     const [row] = await f.db.db.select().from(outbox).where(eq(outbox.tenantId, 'acme')).orderBy(outbox.id);
     expect(row).toMatchObject({ kind: 'record_version', payload: { recordType: 'bill', sourceId: 'in-1' } });
@@ -203,7 +204,9 @@ describe('POST /api/v1/records (intake)', () => {
     const wf = f.temporal.workflows.get('qbo-sync:acme:bill:in-v')!;
     // One workflow for the record: the second delivery signalled the running one instead of starting another.
     expect(wf.args).toEqual([expect.objectContaining({ version: 1 })]);
-    expect(wf.signals.map((s) => s.args[0])).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(wf.signals.map((s) => s.args[0])).toEqual([{ version: 2 }]);
+    // It tried to start it (no projection says it runs yet), met the running one, and signalled it.
+    expect(f.temporal.calls.filter((c) => 'workflowId' in c && c.workflowId === 'qbo-sync:acme:bill:in-v').map((c) => c.op)).toEqual(['start', 'start', 'signal']);
 
     const earlier = await f.api(awraAcme, 'POST', '/api/v1/records', billRecord({ sourceId: 'in-v', version: 0 }));
     expect(earlier.status).toBe(400); // versions start at 1
@@ -213,9 +216,9 @@ describe('POST /api/v1/records (intake)', () => {
     expect(older.status).toBe(202);
     expect(older.json).toMatchObject({ outcome: 'older_version', latestVersion: 3 });
     // The workflow is only ever given the newest version.
-    const given = f.temporal.workflows.get('qbo-sync:acme:bill:in-late')!.signals.map((s) => s.args[0]);
-    expect(given.length).toBeGreaterThan(0);
-    expect(new Set(given.map((g) => JSON.stringify(g)))).toEqual(new Set([JSON.stringify({ version: 3 })]));
+    const late3 = f.temporal.workflows.get('qbo-sync:acme:bill:in-late')!;
+    expect(late3.args).toEqual([expect.objectContaining({ version: 3 })]);
+    expect(late3.signals.every((sig) => (sig.args[0] as { version: number }).version === 3)).toBe(true);
   });
 
   it('accepts a version Temporal cannot take now: 202 with delivery pending, the version stored and its outbox row left for the drainer', async () => {
