@@ -24,6 +24,7 @@ const FAST = [
   'test/web/help.test.ts',
   'test/activities/activities.test.ts',
   'test/activities/credit.test.ts',
+  'test/activities/batch-push.test.ts',
   'test/web/notifications-api.test.ts',
   'test/activities/notify.test.ts',
 ];

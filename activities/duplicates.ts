@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
 import { uncertainAttempts } from '../db/queries/attempts.ts';
 import { externalRefFrom, isOurs, queryCandidate, uncertainAttemptCandidate } from '../domain/duplicates.ts';
@@ -12,11 +13,14 @@ import type { createRealmCaller } from './realm-call.ts';
  * Finding a record in QuickBooks before (or after an unclear answer to) a create: by DocNumber / DisplayName / Name.
  * The rules of what is ours and how a look-alike reads are in domain/duplicates.ts.
  */
-export function createDuplicateFinder(db: Db, realm: Pick<ReturnType<typeof createRealmCaller>, 'callQbo' | 'expectOk' | 'deepLink'>) {
-  /** Entities that may already be this record in QuickBooks. */
+export function createDuplicateFinder(db: Db, realm: Pick<ReturnType<typeof createRealmCaller>, 'expectOk' | 'deepLink' | 'batcher'>) {
+  /**
+   * Entities that may already be this record in QuickBooks. The query is the record's own; records of the realm
+   * looked up at the same time share one `… IN (…)` query (activities/realm-batcher.ts) and each gets its own rows.
+   */
   async function lookup(tenantId: string, record: AwraRecord) {
     const { entity, query } = duplicateLookupQuery(record);
-    const resp = await realm.callQbo(tenantId, (client, ctx) => client.query(ctx, query));
+    const resp = await realm.batcher.lookup(tenantId, query, Context.current());
     realm.expectOk(resp, 'search for an existing entity');
     return { entity, rows: queryRows(resp, entity) as unknown as Record<string, unknown>[] };
   }

@@ -4,6 +4,7 @@ import type { AttemptEvidence } from '../domain/sync.ts';
 import { Context } from '@temporalio/activity';
 import { classifyQboResponse, type QboClassification } from '../qbo/classify.ts';
 import type { QboResponse } from '../qbo/client.ts';
+import type { BatchPlace } from '../qbo/coalesce.ts';
 import { writeStorable } from './storable.ts';
 
 /** Which write an answer belongs to: the record, its logical attempt and the requestid sent. */
@@ -16,12 +17,13 @@ export interface AttemptOf {
 
 /**
  * Keeps QuickBooks' answer to one write (a push, a void) in the attempt ledger, as it came — unless Postgres cannot
- * store its text (activities/storable.ts). `message` overrides QuickBooks' own when the product decided the outcome.
+ * store its text (activities/storable.ts). `message` overrides QuickBooks' own when the product decided the outcome;
+ * `batch` says where the write sat when it went out in a `/batch` (that batch's requestid and the record's bId).
  */
 export async function keepAttempt(
   db: Db,
   of: AttemptOf,
-  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse; c: QboClassification; message?: string },
+  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse; c: QboClassification; message?: string; batch?: BatchPlace },
 ): Promise<void> {
   const { c, resp } = a;
   const message = a.message ?? c.message ?? resp.transportError;
@@ -39,7 +41,7 @@ export async function keepAttempt(
     ...(c.element ? { element: c.element } : {}),
     ...(c.intuitTid ?? resp.intuitTid ? { intuitTid: c.intuitTid ?? resp.intuitTid } : {}),
   };
-  await writeStorable('attempt evidence', evidence, (v) => recordAttempt(db, of.workflowId, of.tenantId, v), { workflowId: of.workflowId });
+  await writeStorable('attempt evidence', evidence, (v) => recordAttempt(db, of.workflowId, of.tenantId, { ...v, ...a.batch }), { workflowId: of.workflowId });
 }
 
 /**
@@ -51,7 +53,7 @@ export async function classifyAndKeep(
   of: AttemptOf & { tenantId: string },
   what: string,
   number: string,
-  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse },
+  a: { activityAttempt: number; startedAt: string; finishedAt: string; resp: QboResponse; batch?: BatchPlace },
 ): Promise<QboClassification> {
   const { resp } = a;
   const c = classifyQboResponse(resp);
@@ -63,6 +65,7 @@ export async function classifyAndKeep(
     httpStatus: resp.status,
     ...(c.code ? { code: c.code } : {}),
     ...(resp.intuitTid ? { intuitTid: resp.intuitTid } : {}),
+    ...(a.batch ? a.batch : {}),
   });
   await keepAttempt(db, of, { ...a, c });
   return c;

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.ts';
-import { uncertainAttempts } from '../db/queries/attempts.ts';
+import { attemptsOf } from '../db/queries/attempts.ts';
 import { markMappingStale } from '../db/queries/mappings.ts';
 import { KIND_ENTITY } from '../db/queries/refs.ts';
 import { detectDrift } from '../domain/drift.ts';
@@ -9,6 +9,7 @@ import type { ResolvedRef } from '../domain/mapping-gaps.ts';
 import type { MappingKind } from '../domain/vocabulary.ts';
 import { classifyQboResponse, readsAsDeleted, type QboClassification } from '../qbo/classify.ts';
 import { entityFrom, type QboResponse } from '../qbo/client.ts';
+import type { BatchPlace } from '../qbo/coalesce.ts';
 import { qboFailure, summarizeClassification } from '../qbo/failure.ts';
 import { qboEntityFor, toQboPayload, type QboEntityName } from '../qbo/mappers.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
@@ -30,7 +31,7 @@ export interface PushDeps {
  */
 export function createPusher(
   deps: PushDeps,
-  realm: Pick<ReturnType<typeof createRealmCaller>, 'callQbo' | 'deepLink'>,
+  realm: Pick<ReturnType<typeof createRealmCaller>, 'callQbo' | 'deepLink' | 'batcher'>,
   duplicates: Pick<ReturnType<typeof createDuplicateFinder>, 'findOurs'>,
 ) {
   const now = deps.now ?? Date.now;
@@ -66,15 +67,29 @@ export function createPusher(
   }
 
   /**
+   * Whether a retry of this create must search QuickBooks before sending: an earlier activity attempt's answer left
+   * the outcome unknown, or (when writes may go out in a `/batch`, whose requestid is the batch's, not the record's)
+   * an earlier attempt left no answer at all — its batch may have committed unseen.
+   */
+  async function mayExistAlready(input: PushInput, activityAttempt: number): Promise<boolean> {
+    if (activityAttempt <= 1 || input.updateOf) return false;
+    await realm.batcher.settled(input.requestId);
+    const earlier = (await attemptsOf(deps.db, input.workflowId, input.attemptNo)).filter((a) => a.activityAttempt < activityAttempt);
+    if (earlier.some((a) => a.class === 'outcome_uncertain')) return true;
+    return realm.batcher.coalescing && earlier.length < activityAttempt - 1;
+  }
+
+  /**
    * Sends the create with the logical attempt's requestid (the same on every automatic retry), classifies the
    * answer and records it as evidence. After an answer that left the outcome unknown, QuickBooks is searched
-   * first, so a lost response never becomes a second entity.
+   * first, so a lost response never becomes a second entity. Records of the realm ready at the same time go out
+   * together in one `/batch` (activities/realm-batcher.ts); each still gets its own answer, evidence and retries.
    */
   async function pushRecord(input: PushInput): Promise<PushResult> {
     const activityAttempt = Context.current().info.attempt;
     const entity = qboEntityFor(input.record.recordType);
     // Only a create can have happened unseen; an update is retried with the same requestid (QuickBooks replays it).
-    if (activityAttempt > 1 && !input.updateOf && (await uncertainAttempts(deps.db, input.workflowId, input.attemptNo)).length > 0) {
+    if (await mayExistAlready(input, activityAttempt)) {
       const ours = await duplicates.findOurs(input.tenantId, input.record);
       if (ours) return { externalRef: ours, activityAttempt, adopted: true };
     }
@@ -94,17 +109,14 @@ export function createPusher(
       // A read that failed is the attempt's answer: classified and kept as evidence like any other.
       if (!found) return answered(current);
     }
-    return answered(
-      await realm.callQbo(input.tenantId, (client, ctx) =>
-        updateOf
-          ? client.sparseUpdate(ctx, payload.entity, { ...payload.body, Id: updateOf.qboId, SyncToken: String((found as { SyncToken?: string }).SyncToken) }, { requestId: input.requestId })
-          : client.create(ctx, payload.entity, payload.body, { requestId: input.requestId, allowDuplicateDocNum: input.allowDuplicate }),
-      ),
-    );
+    const body = updateOf ? { ...payload.body, Id: updateOf.qboId, SyncToken: String((found as { SyncToken?: string }).SyncToken) } : payload.body;
+    const op = { operation: updateOf ? ('update' as const) : ('create' as const), entity: payload.entity, body, requestId: input.requestId };
+    const out = await realm.batcher.write(input.tenantId, op, Context.current(), { allowDuplicateDocNum: input.allowDuplicate });
+    return answered(out.resp, out.batch);
 
     /** QuickBooks' answer to the attempt: classified, kept as evidence, and turned into the result or the failure. */
-    async function answered(resp: QboResponse): Promise<PushResult> {
-      const c = await classifyAndKeep(deps.db, input, 'a push', input.record.number, { activityAttempt, startedAt, finishedAt: new Date(now()).toISOString(), resp });
+    async function answered(resp: QboResponse, batch?: BatchPlace): Promise<PushResult> {
+      const c = await classifyAndKeep(deps.db, input, 'a push', input.record.number, { activityAttempt, startedAt, finishedAt: new Date(now()).toISOString(), resp, ...(batch ? { batch } : {}) });
       deps.metrics?.pushAttempts.inc({ class: c.class });
       if (activityAttempt > 1) deps.metrics?.retries.inc();
       if (c.class === 'accepted') {

@@ -27,6 +27,7 @@ import { createDuplicateFinder } from './duplicates.ts';
 import { createMappingActivities } from './mappings.ts';
 import { createPusher } from './push.ts';
 import { createRealmCaller } from './realm-call.ts';
+import type { RealmBatchingOptions } from './realm-batcher.ts';
 import { createVoider } from './void.ts';
 
 export interface QboActivityDeps {
@@ -43,6 +44,8 @@ export interface QboActivityDeps {
   appBaseUrlFor?(connection: { environment: QboConnectionRow['environment']; baseUrl: string }): string | undefined;
   /** Refresh the access token when it expires within this many ms. */
   refreshAheadMs?: number;
+  /** Records of one realm ready together share lookups and `/batch` writes (activities/realm-batcher.ts); off if absent. */
+  batching?: RealmBatchingOptions;
   now?: () => number;
 }
 

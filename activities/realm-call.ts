@@ -11,6 +11,7 @@ import { productFailure, qboFailure, summarizeClassification } from '../qbo/fail
 import { realmConnection, refreshNowUpdate } from '../workflows/realm-connection.ts';
 import { tokenFingerprint, type RefreshOutcome } from './connection.ts';
 import type { WorkerMetrics } from '../runtime/metrics.ts';
+import { createRealmBatcher, type RealmBatchingOptions } from './realm-batcher.ts';
 
 /** Refresh-and-call-again rounds after a 401 before the 401 counts as the connection's fault. */
 const MAX_REFRESH_ROUNDS = 3;
@@ -26,6 +27,17 @@ export interface RealmCallerDeps {
   /** Ask for a refresh when the access token expires within this many ms (default one minute). */
   refreshAheadMs?: number;
   now?: () => number;
+  /** Coalescing of records' duplicate lookups and writes per realm (activities/realm-batcher.ts); absent: off. */
+  batching?: RealmBatchingOptions;
+}
+
+/**
+ * Whose call it is, when it is not simply the current activity's: a request sent for several records (a coalesced
+ * lookup, a `/batch`) refreshes tokens through one of their activities and is aborted by none of them (`signal: null`).
+ */
+export interface CallOptions {
+  activity?: Context;
+  signal?: AbortSignal | null;
 }
 
 /** How activities call QuickBooks for a tenant: with a fresh token, asking the connection workflow when it is not. */
@@ -36,12 +48,12 @@ export function createRealmCaller(deps: RealmCallerDeps) {
   // One question per realm and stale token per worker process: the activities that met the same expired token
   // share the answer. Temporal also refuses more than a few Updates in flight per workflow (ResourceExhausted).
   const asking = new Map<string, Promise<RefreshOutcome>>();
-  function askConnection(tenantId: string, staleAccessToken: string, reason: string): Promise<RefreshOutcome> {
+  function askConnection(tenantId: string, staleAccessToken: string, reason: string, activity?: Context): Promise<RefreshOutcome> {
     const staleTokenFingerprint = tokenFingerprint(staleAccessToken);
     const key = `${tenantId}\u0000${staleTokenFingerprint}`;
     const inFlight = asking.get(key);
     if (inFlight) return inFlight;
-    const ctx = Context.current();
+    const ctx = activity ?? Context.current();
     const question = ctx.client.workflow
       .executeUpdateWithStart(refreshNowUpdate, {
         args: [{ staleTokenFingerprint, reason }],
@@ -63,7 +75,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
    * Asks the realm's connection workflow — the only writer of its tokens — for a fresh access token. Refreshes are
    * serialised there, so many activities meeting the same expired token cause one refresh.
    */
-  async function refreshTokens(tenantId: string, staleAccessToken: string, reason: string): Promise<string> {
+  async function refreshTokens(tenantId: string, staleAccessToken: string, reason: string, activity?: Context): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -72,7 +84,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
         REFRESH_WAIT_MS,
       );
     });
-    const result = await Promise.race([askConnection(tenantId, staleAccessToken, reason), waited]).finally(() => clearTimeout(timer));
+    const result = await Promise.race([askConnection(tenantId, staleAccessToken, reason, activity), waited]).finally(() => clearTimeout(timer));
     if (result.outcome === 'invalid_grant' || result.outcome === 'not_connected') {
       throw qboFailure(
         classificationFor('authorization', { code: result.outcome, message: result.message }),
@@ -85,7 +97,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
   }
 
   /** Calls QuickBooks for a tenant: fresh token first, and refresh-and-retry on a 401. */
-  async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>): Promise<QboResponse> {
+  async function callQbo(tenantId: string, call: (client: QboClient, ctx: QboCallContext) => Promise<QboResponse>, opts: CallOptions = {}): Promise<QboResponse> {
     const creds = await deps.tokens.credentials(tenantId);
     if (!creds) {
       throw productFailure('authorization', 'This tenant has no QuickBooks connection yet; an admin must connect QuickBooks.');
@@ -97,11 +109,12 @@ export function createRealmCaller(deps: RealmCallerDeps) {
       );
     }
     const client = deps.clientFor(creds.baseUrl);
-    const signal = Context.current().cancellationSignal;
+    const activity = opts.activity ?? Context.current();
+    const signal = opts.signal === undefined ? activity.cancellationSignal : opts.signal;
     let token = creds.accessToken;
-    if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token, 'access token about to expire');
+    if (creds.accessTokenExpiresAt.getTime() - now() < refreshAhead) token = await refreshTokens(tenantId, token, 'access token about to expire', activity);
     const measured = async () => {
-      const r = await call(client, { realmId: creds.realmId, accessToken: token, signal });
+      const r = await call(client, { realmId: creds.realmId, accessToken: token, ...(signal ? { signal } : {}) });
       const outcome = r.transportError ? 'transport' : `${Math.floor(r.status / 100)}xx`;
       deps.metrics?.qboLatency.observe({ method: r.method, outcome }, r.durationMs / 1000);
       deps.metrics?.qboQueueWait.observe(r.queuedMs / 1000);
@@ -112,7 +125,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     // because the token can be replaced again while this call waits its turn (a refresh answered "already fresh",
     // then that token expired too); a connection that cannot be refreshed ends this as invalid_grant above.
     for (let round = 1; resp.status === 401 && round <= MAX_REFRESH_ROUNDS; round++) {
-      token = await refreshTokens(tenantId, token, `QuickBooks answered 401 (${resp.intuitTid ?? 'no intuit_tid'})`);
+      token = await refreshTokens(tenantId, token, `QuickBooks answered 401 (${resp.intuitTid ?? 'no intuit_tid'})`, activity);
       resp = await measured();
     }
     if (resp.ok) await deps.tokens.markSuccess(tenantId);
@@ -135,5 +148,7 @@ export function createRealmCaller(deps: RealmCallerDeps) {
     return qboAppUrl(row.environment === 'production' ? 'production' : 'sandbox', entity, id, base);
   }
 
-  return { callQbo, refreshTokens, expectOk, deepLink };
+  const batcher = createRealmBatcher((tenantId, call, o) => callQbo(tenantId, call, o), deps.batching ?? { enabled: false });
+
+  return { callQbo, refreshTokens, expectOk, deepLink, batcher };
 }

@@ -170,10 +170,18 @@ export const syncAttempts = pgTable(
     detail: text('detail'),
     element: text('element'),
     intuitTid: text('intuit_tid'),
+    /**
+     * Set when the write went out inside a `/batch` with other records: the batch's own requestid (the one QuickBooks
+     * saw and replays; `request_id` stays this record's logical requestid) and this record's `bId` in it.
+     */
+    batchRequestId: text('batch_request_id'),
+    batchItemId: text('batch_item_id'),
   },
   (t) => [uniqueIndex('sync_attempts_wf_attempt_idx').on(t.workflowId, t.attemptNo, t.activityAttempt), index('sync_attempts_tenant_idx').on(t.tenantId, t.startedAt)],
 );
-export type AttemptRow = typeof syncAttempts.$inferSelect;
+/** A row of the attempt ledger. The batch columns are optional so rows built by hand (fixtures) need not name them. */
+export type AttemptRow = Omit<typeof syncAttempts.$inferSelect, 'batchRequestId' | 'batchItemId'> &
+  Partial<Pick<typeof syncAttempts.$inferSelect, 'batchRequestId' | 'batchItemId'>>;
 export type AttemptInsert = Omit<AttemptEvidence, 'startedAt' | 'finishedAt'>;
 
 /** The timeline of a sync: what the workflow did and who did what, in order. */

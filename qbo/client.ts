@@ -109,6 +109,12 @@ export interface QboCreateOptions extends QboWriteOptions {
   allowDuplicateDocNum?: boolean;
 }
 
+/** The items of a `/batch` and the requestid that identifies exactly this composition (≤ 36 characters). */
+export interface QboBatchComposition {
+  items: QboBatchItemRequest[];
+  requestId: string;
+}
+
 /** A sparse update body: `Id` and `SyncToken` of the version being changed, plus only the changed fields. */
 export interface QboSparseUpdateBody {
   Id: string;
@@ -133,6 +139,13 @@ export interface QboClient {
   query(ctx: QboCallContext, sql: string, opts?: { requestId?: string }): Promise<QboResponse>;
   /** POST `/batch` with 1-30 items, drawn from the realm's separate batch budget. */
   batch(ctx: QboCallContext, items: QboBatchItemRequest[], opts: QboWriteOptions): Promise<QboResponse>;
+  /**
+   * POST `/batch` whose items are chosen only once the realm's limiter lets the request go: `compose` runs right
+   * before the request is sent (and again on a call repeated after a token refresh, so it must answer the same then),
+   * which lets a caller that coalesces writes send whatever is queued by that time. When `compose` answers null nothing
+   * is sent: the response has status 0, `requestSent: false` and a `NOTHING_TO_SEND` transport error.
+   */
+  batchWhenGranted(ctx: QboCallContext, compose: () => QboBatchComposition | null): Promise<QboResponse>;
   /** GET `/cdc?entities=…&changedSince=…` (30-day look-back, ≤ 1 000 objects per response). */
   cdc(ctx: QboCallContext, entities: QboEntityName[], changedSince: Date | string): Promise<QboResponse>;
   /** GET `/preferences` (closing date, multicurrency, custom transaction numbers). */
@@ -163,6 +176,8 @@ export function createQboClient(opts: QboClientOptions): QboClient {
     body?: string;
     contentType?: string;
     kind?: LimitKind;
+    /** Decides `params` and `body` once the limiter granted the request; null: send nothing. */
+    compose?: () => Pick<Call, 'params' | 'body'> | null;
   }
 
   function buildUrl(ctx: QboCallContext, call: Call): string {
@@ -174,7 +189,6 @@ export function createQboClient(opts: QboClientOptions): QboClient {
 
   async function send(ctx: QboCallContext, call: Call): Promise<QboResponse> {
     checkContext(ctx);
-    const url = buildUrl(ctx, call);
     const headers: Record<string, string> = {
       Authorization: `Bearer ${ctx.accessToken}`,
       Accept: 'application/json',
@@ -186,12 +200,17 @@ export function createQboClient(opts: QboClientOptions): QboClient {
     const exchange = async (): Promise<QboResponse> => {
       const started = now();
       const queuedMs = started - queuedAt;
+      const composed = call.compose ? call.compose() : call;
+      if (!composed) {
+        return { status: 0, ok: false, body: null, rawText: '', headers: {}, transportError: 'NOTHING_TO_SEND: nothing was left to send', requestSent: false, method: call.method, url: buildUrl(ctx, call), queuedMs, durationMs: 0 };
+      }
+      const url = buildUrl(ctx, { ...call, params: composed.params });
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
       const base = { method: call.method, url, queuedMs };
       let res: Response;
       try {
-        res = await doFetch(url, { method: call.method, headers, body: call.body, signal });
+        res = await doFetch(url, { method: call.method, headers, body: composed.body, signal });
       } catch (err) {
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         return { ...transportFailure(err, timeoutMs), ...base, durationMs: now() - started };
@@ -310,6 +329,22 @@ export function createQboClient(opts: QboClientOptions): QboClient {
         body: JSON.stringify({ BatchItemRequest: items }),
         contentType: 'application/json',
         kind: 'batch',
+      });
+    },
+
+    async batchWhenGranted(ctx, compose) {
+      return send(ctx, {
+        method: 'POST',
+        path: 'batch',
+        contentType: 'application/json',
+        kind: 'batch',
+        compose: () => {
+          const c = compose();
+          if (!c) return null;
+          checkRequestId(c.requestId, QBO_MAX_BATCH_REQUEST_ID_LENGTH);
+          checkBatchItems(c.items);
+          return { params: { requestid: c.requestId }, body: JSON.stringify({ BatchItemRequest: c.items }) };
+        },
       });
     },
 

@@ -48,6 +48,15 @@ const schema = z.object({
   QBO_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(500).default(500),
   /** Per realm: `/batch` requests per rolling minute (40, Intuit's older guidance; 120 where a realm has the new limit). */
   QBO_BATCH_PER_MINUTE: z.coerce.number().int().min(1).max(500).default(40),
+  /**
+   * `on`: records of one realm that are ready at the same time share their duplicate lookups (`… IN (…)`) and go out
+   * together in `/batch` requests of up to 30 writes; a record ready alone is still sent at once. `off`: one lookup and
+   * one write request per record. (`true`/`false`, `1`/`0` are read the same way.)
+   */
+  QBO_BATCH_WRITES: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default('on')
+    .transform((v) => v === 'on' || v === 'true' || v === '1'),
   /** The worker serves its metrics (and the SDK core's) here; 0 turns it off. The core exporter uses port + 1. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65534).default(0),
   /** The web app's /metrics appends the worker's metrics from this URL. */

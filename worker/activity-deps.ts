@@ -29,8 +29,16 @@ export function createActivityDeps(opts: {
   workflowDefaults?: ActivityDeps['workflowDefaults'];
   /** E-mail, links and webhook settings of the notification activities (activities/notify.ts). */
   notify?: Omit<NonNullable<ActivityDeps['notify']>, 'secrets'>;
+  /**
+   * `QBO_BATCH_WRITES`: records of one realm that are ready together share duplicate lookups (`IN (…)`) and `/batch`
+   * writes (activities/realm-batcher.ts). Default on.
+   */
+  batchWrites?: boolean;
+  /** The realm's `/batch` budget per minute (`QBO_BATCH_PER_MINUTE`, default 40): half-empty batches go at this pace. */
+  batchPerMinute?: number;
 }): ActivityDeps {
   const limiter = opts.limiter ?? createRealmLimiter(opts.limits);
+  const batchPerMinute = opts.batchPerMinute ?? opts.limits?.batchPerMinute ?? 40;
   const clients = new Map<string, QboClient>();
   return {
     db: opts.db,
@@ -39,6 +47,7 @@ export function createActivityDeps(opts: {
     // Webhook secrets are encrypted with the same keys as OAuth tokens.
     notify: { ...opts.notify, secrets: opts.secrets },
     tokens: createTokenStore(opts.db, opts.secrets),
+    batching: { enabled: opts.batchWrites ?? true, batchIntervalMs: Math.ceil(60_000 / batchPerMinute) },
     // The simulator serves stand-ins for QuickBooks web-app pages, so deep links work in development too.
     appBaseUrlFor: (c) => (c.environment === 'simulator' ? `${c.baseUrl.replace(/\/+$/, '')}/_sim/app/` : undefined),
     clientFor(baseUrl) {

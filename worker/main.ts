@@ -55,6 +55,8 @@ async function main() {
         intuit: { clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI },
         workflowDefaults: { waitRecheckSeconds: config.WAIT_RECHECK_SECONDS },
         limiter: sharedLimiter ?? createRealmLimiter(limits),
+        batchWrites: config.QBO_BATCH_WRITES,
+        batchPerMinute: config.QBO_BATCH_PER_MINUTE,
         notify: { ...(mailer ? { mailer } : {}), mailFrom: config.NOTIFY_FROM, consoleUrl: consoleUrlFrom(config), rootCauseGraceSeconds: config.NOTIFY_GRACE_SECONDS },
       }),
     ),

@@ -36,6 +36,8 @@ async function main() {
         secrets: createSecretBox(parseEncryptionKeys(tokenKeysFrom(config))),
         intuit: { redirectUri: config.QBO_REDIRECT_URI },
         limits,
+        batchWrites: config.QBO_BATCH_WRITES,
+        batchPerMinute: limits.batchPerMinute ?? config.QBO_BATCH_PER_MINUTE,
       }),
     ),
   });

@@ -2,9 +2,10 @@ import { and, eq, max } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { syncAttempts, type AttemptRow } from '../schema.ts';
 import type { AttemptEvidence } from '../../domain/sync.ts';
+import type { BatchPlace } from '../../qbo/coalesce.ts';
 
 /** The attempt ledger: one row per answer QuickBooks gave (or did not give) to a push. */
-export async function recordAttempt(db: Db, workflowId: string, tenantId: string, a: AttemptEvidence): Promise<void> {
+export async function recordAttempt(db: Db, workflowId: string, tenantId: string, a: AttemptEvidence & Partial<BatchPlace>): Promise<void> {
   await db
     .insert(syncAttempts)
     .values({
@@ -22,6 +23,8 @@ export async function recordAttempt(db: Db, workflowId: string, tenantId: string
       detail: a.detail ?? null,
       element: a.element ?? null,
       intuitTid: a.intuitTid ?? null,
+      batchRequestId: a.batchRequestId ?? null,
+      batchItemId: a.batchItemId ?? null,
     })
     .onConflictDoNothing();
 }
@@ -38,6 +41,14 @@ export async function uncertainAttempts(db: Db, workflowId: string, attemptNo?: 
         ...(attemptNo !== undefined ? [eq(syncAttempts.attemptNo, attemptNo)] : []),
       ),
     );
+}
+
+/** Every answer recorded for one logical attempt of the record (one row per activity attempt that got an answer). */
+export async function attemptsOf(db: Db, workflowId: string, attemptNo: number): Promise<AttemptRow[]> {
+  return db
+    .select()
+    .from(syncAttempts)
+    .where(and(eq(syncAttempts.workflowId, workflowId), eq(syncAttempts.attemptNo, attemptNo)));
 }
 
 /** The highest logical attempt recorded for the record: a new run of its workflow numbers on from it. */

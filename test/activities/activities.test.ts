@@ -5,6 +5,7 @@
  * signal workflows. pushRecord is left to the workflow and e2e tests while its input changes.
  */
 import { and, eq } from 'drizzle-orm';
+import { simulatorTenant } from '../support/sim-tenant.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -36,24 +37,9 @@ let acts: Activities;
 const realms = new Map<string, string>();
 
 async function connectedTenant(tenantId: string, company: { closingDate?: string } = {}): Promise<string> {
-  await createTenant(db.db, { id: tenantId, name: `${tenantId} Ltd`, homeCurrency: 'KES' });
-  const c = sim.sim.createCompany({ homeCurrency: 'KES', companyName: `${tenantId} Ltd`, ...company });
-  await tokens.connect({
-    tenantId,
-    realmId: c.realmId,
-    baseUrl: sim.url,
-    environment: 'simulator',
-    clientId: c.clientId,
-    clientSecret: c.clientSecret,
-    tokens: {
-      accessToken: c.accessToken,
-      refreshToken: c.refreshToken,
-      accessTokenExpiresAt: new Date(c.accessTokenExpiresAt),
-      refreshTokenExpiresAt: new Date(c.refreshTokenExpiresAt),
-    },
-  });
-  realms.set(tenantId, c.realmId);
-  return c.realmId;
+  const realmId = await simulatorTenant({ db: db.db, tokens, sim }, tenantId, company);
+  realms.set(tenantId, realmId);
+  return realmId;
 }
 
 beforeAll(async () => {
