@@ -2,7 +2,7 @@
  * The product, started the way `npm start` starts it but on free ports and throw-away data: a Temporal dev server
  * (its own SQLite file), Postgres (the embedded PGlite in a process of its own, or a dedicated database on the
  * PostgreSQL server), the QuickBooks simulator (in this process, so its ledger and stats can be read directly), the
- * worker as its own process (`node --import tsx worker/main.ts`), and the web app (in-process `app.request`, or
+ * worker as one or more processes of its own (`node --import tsx worker/main.ts`), and the web app (in-process `app.request`, or
  * `web/main.ts` as a process when a bench needs real HTTP). Its processes run under the supervisor `npm start` uses
  * (scripts/supervisor.ts), each stopped as a cleanup step (./proc.ts).
  */
@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { createDb, type DbHandle } from '../../db/client.ts';
@@ -17,7 +19,7 @@ import { migrateDb } from '../../db/migrate.ts';
 import { createScratchDatabase } from '../../db/scratch-database.ts';
 import { ensureApiKey, generateApiKey } from '../../db/queries/api-keys.ts';
 import type { SyncRecordInput } from '../../workflows/sync-record/types.ts';
-import { startSimulator, type StartedSimulator } from '../../simulator/index.ts';
+import { createSimulator, type StartedSimulator } from '../../simulator/index.ts';
 import type { SimulatorOptions } from '../../simulator/types.ts';
 import type { RealmLimiterOptions } from '../../qbo/rate-limit.ts';
 import { createSecretBox, generateEncryptionKeySpec, parseEncryptionKeys } from '../../runtime/secrets.ts';
@@ -30,6 +32,7 @@ import { createApp } from '../../web/app.ts';
 import type { SupervisedChild } from '../../scripts/supervisor.ts';
 import { freePort, onCleanup, rssOf, sleep, spawnChild, supervisor } from './proc.ts';
 import { readJsonOrText } from '../../runtime/http-body.ts';
+import { SimTraffic } from './traffic.ts';
 
 /** The machine's PostgreSQL (trust auth); a bench creates its own database there and drops it afterwards. */
 export const PG_SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,6 +49,10 @@ export interface StackOptions {
    * 500/min). Set: bench/lib/worker-entry.ts, which differs only in passing these numbers.
    */
   workerLimits?: RealmLimiterOptions;
+  /** How many worker processes poll the task queue (default 1); `Stack.worker` is the first of them. */
+  workers?: number;
+  /** Extra environment for every worker process (e.g. QBO_BATCH_PER_MINUTE, QBO_REALM_BUDGET). */
+  workerEnv?: Record<string, string>;
   /** Push retry policy given to workflows started through intake (unset: the product's defaults). */
   retry?: SyncRecordInput['retry'];
   /** Also run web/main.ts as a process on a free port (for HTTP load). */
@@ -67,7 +74,12 @@ export interface Stack {
   /** `pid`: the PGlite process (embedded only). */
   db: DbHandle & { url: string; kind: 'embedded' | 'server'; name?: string; pid?: number };
   sim: StartedSimulator;
+  /** Every data-API request the simulator answered, with its arrival time (./traffic.ts). */
+  simTraffic: SimTraffic;
+  /** The first worker process (`workers[0]`). */
   worker: WorkerHandle;
+  /** All worker processes, in start order; each can be crashed and restarted on its own. */
+  workers: WorkerHandle[];
   app: ReturnType<typeof createApp>;
   apiKey: string;
   /** Calls the web app in-process with the admin API key. */
@@ -92,8 +104,10 @@ export interface WorkerHandle {
   /** kill -9. */
   crash(): void;
   stop(): Promise<void>;
-  /** How many worker processes this stack has started. */
+  /** How many processes this handle has started (1 + its restarts). */
   starts: number;
+  /** The process's `worker started` log line (its task queue, realm budget and limits). */
+  startedLine: string;
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -161,11 +175,31 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   onCleanup('close the bench database pool', () => dbh.close());
   await migrateDb(dbh.db);
 
-  // QuickBooks simulator, in this process.
-  const sim = await startSimulator({ port: 0, options: { logger: { info() {}, warn() {} }, ...opts.simulator } });
+  // QuickBooks simulator, in this process — served as simulator/index.ts startSimulator serves it, through a tap that
+  // notes every data-API request (bench/lib/traffic.ts).
+  const simTraffic = new SimTraffic();
+  const simulator = createSimulator({ logger: { info() {}, warn() {} }, ...opts.simulator });
+  const simServer = await new Promise<ServerType>((resolve, reject) => {
+    const srv = serve({ fetch: simTraffic.wrap(simulator.app.fetch), port: 0, hostname: '127.0.0.1' }, () => resolve(srv));
+    srv.once('error', reject);
+  });
+  const simPort = (simServer.address() as AddressInfo).port;
+  const sim: StartedSimulator = {
+    url: `http://127.0.0.1:${simPort}`,
+    port: simPort,
+    sim: simulator,
+    close: async () => {
+      await simulator.close();
+      await new Promise<void>((resolve) => {
+        simServer.close(() => resolve());
+        if ('closeAllConnections' in simServer) simServer.closeAllConnections();
+      });
+    },
+  };
   onCleanup('stop the QuickBooks simulator', () => sim.close());
 
-  // The worker, as its own process.
+  // The worker, as its own process (or several: they share the task queue and, through Postgres, each realm's
+  // QuickBooks budget). WORKER_METRICS_PORT 0 = no metrics server, so several processes never compete for a port.
   const workerEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
@@ -180,35 +214,50 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
     WORKER_METRICS_PORT: '0',
     ...(opts.workerLimits ? { BENCH_QBO_LIMITS: JSON.stringify(opts.workerLimits) } : {}),
+    ...opts.workerEnv,
   };
   const workerFile = process.env.BENCH_WORKER_FILE ?? (opts.workerLimits ? 'bench/lib/worker-entry.ts' : 'worker/main.ts');
-  const spawnWorker = async (n: number): Promise<SupervisedChild> => {
-    const child = spawnChild(`worker#${n}`, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, workerFile)], {
+  // Log files: worker-1.log, worker-2.log … for the first process of each slot, then worker-<slot>-<start>.log.
+  const spawnWorker = async (name: string): Promise<{ child: SupervisedChild; line: string }> => {
+    const child = spawnChild(`worker#${name}`, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, workerFile)], {
       env: workerEnv,
-      logFile: join(dir, `worker-${n}.log`),
+      logFile: join(dir, `worker-${name}.log`),
       cwd: PROJECT_ROOT,
     });
-    await child.waitForLine(/worker started/, 180_000);
-    return child;
+    const line = await child.waitForLine(/worker started/, 180_000);
+    return { child, line };
   };
-  let workerChild = await spawnWorker(1);
-  const worker: WorkerHandle = {
-    get child() {
-      return workerChild;
-    },
-    // It printed "worker started", so it has a pid.
-    get pid() {
-      return workerChild.pid!;
-    },
-    starts: 1,
-    rss: () => rssOf(workerChild.pid!),
-    async restart() {
-      worker.starts += 1;
-      workerChild = await spawnWorker(worker.starts);
-    },
-    crash: () => workerChild.kill('SIGKILL'),
-    stop: () => workerChild.stop(),
+  const workerCount = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workerHandle = async (slot: number): Promise<WorkerHandle> => {
+    // Slot 1 keeps the single-worker names (worker-1.log, worker-2.log after a restart).
+    const nameOf = (start: number) => (workerCount === 1 ? String(start) : start === 1 ? String(slot) : `${slot}-${start}`);
+    let current = await spawnWorker(nameOf(1));
+    const handle: WorkerHandle = {
+      get child() {
+        return current.child;
+      },
+      // It printed "worker started", so it has a pid.
+      get pid() {
+        return current.child.pid!;
+      },
+      get startedLine() {
+        return current.line;
+      },
+      starts: 1,
+      rss: () => rssOf(current.child.pid!),
+      async restart() {
+        handle.starts += 1;
+        current = await spawnWorker(nameOf(handle.starts));
+      },
+      crash: () => current.child.kill('SIGKILL'),
+      stop: () => current.child.stop(),
+    };
+    return handle;
   };
+  // One after another: each bundles the workflow code, which takes both cores for a while.
+  const workers: WorkerHandle[] = [];
+  for (let slot = 1; slot <= workerCount; slot++) workers.push(await workerHandle(slot));
+  const worker = workers[0]!;
 
   // The web app, in-process, wired as web/main.ts wires it.
   const secrets = createSecretBox(parseEncryptionKeys(tokenKeys));
@@ -254,7 +303,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     web = { url, child };
   }
 
-  log(`stack: Temporal ${server.address}, Postgres ${dbKind}${dbName ? ` (${dbName})` : ''}, simulator ${sim.url}, worker pid ${workerChild.pid}${web ? `, web ${web.url}` : ''}; logs in ${dir}`);
+  log(`stack: Temporal ${server.address}, Postgres ${dbKind}${dbName ? ` (${dbName})` : ''}, simulator ${sim.url}, worker pid${workers.length > 1 ? 's' : ''} ${workers.map((w) => w.pid).join(', ')}${web ? `, web ${web.url}` : ''}; logs in ${dir}`);
   return {
     dir,
     taskQueue,
@@ -265,7 +314,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     client,
     db: Object.assign(dbh, { url: dbUrl, kind: dbKind, ...(dbName ? { name: dbName } : {}), ...(dbPid ? { pid: dbPid } : {}) }),
     sim,
+    simTraffic,
     worker,
+    workers,
     app,
     apiKey,
     api,
