@@ -12,7 +12,10 @@ import { connectedTenant, submit, waitFor, type ConnectedTenant } from '../suppo
 /** A lowered QuickBooks budget, the same in the simulator and in the workers' configuration. */
 const IN_FLIGHT = 3;
 const PER_MINUTE = 60;
-/** Two requests each (duplicate lookup + create): more than one minute's budget, so the window is reached. */
+/**
+ * Two requests each (duplicate lookup + create; the workers send one record at a time, `QBO_BATCH_WRITES=off`, as
+ * batched writes are test/e2e/batch-push.test.ts's subject): more than one minute's budget, so the window is reached.
+ */
 const BILLS = 36;
 
 const supervisor = createSupervisor();
@@ -38,6 +41,7 @@ function startWorker(n: number): SupervisedChild {
       PAYLOAD_ENCRYPTION_KEYS: h.payloadKeys,
       QBO_MAX_IN_FLIGHT: String(IN_FLIGHT),
       QBO_REQUESTS_PER_MINUTE: String(PER_MINUTE),
+      QBO_BATCH_WRITES: 'off',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       WORKER_METRICS_PORT: '0',
